@@ -1,0 +1,178 @@
+"""The worker pool: the driver's side of the worker processes.
+
+``WorkerPool`` starts N worker processes once per context and keeps them for every job. Each
+worker gets its own socket pair, so the *scheduler* chooses which worker runs which task (needed
+for cache locality and for retrying elsewhere) instead of a shared queue choosing for it.
+
+Workers are started with ``subprocess`` as ``python -m minispark.worker``: a fresh interpreter
+(safe in a threaded Jupyter kernel, where ``fork`` can deadlock) that never re-imports the
+user's ``__main__`` script (which ``multiprocessing``'s spawn would do). User functions reach
+the workers pickled with cloudpickle, so lambdas and notebook functions work.
+
+``wait`` is the scheduler's only blocking call. It waits on all sockets at once
+(``multiprocessing.connection.wait``) and returns what happened: task results, and workers
+that died. A worker that dies closes its socket, so its death is seen at once, with no polling.
+
+State, per worker (``WorkerHandle``):
+
+* ``worker_id``: numbered from 0 like Spark's executors; a replacement gets a new number;
+* ``running``: the TaskDescription it is running, or None when idle;
+* ``binaries``: ids of the stage binaries it already has (so each is sent once).
+"""
+
+import os
+import pickle
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+
+_PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@dataclass
+class WorkerHandle:
+    worker_id: int
+    process: subprocess.Popen
+    conn: Connection
+    running: object = None                       # TaskDescription or None
+    binaries: set = field(default_factory=set)
+    ready: bool = False
+    started: float = field(default_factory=time.time)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+
+@dataclass(frozen=True)
+class WorkerDied:
+    """``wait`` reports this when a worker's socket closed: the process is gone."""
+    worker_id: int
+    task: object          # the TaskDescription it was running, or None
+    exit_code: int | None
+
+
+class WorkerPool:
+    """N worker processes, each with its own connection, started once and reused."""
+
+    def __init__(self, num_workers: int, local_dir: str, spill_threshold: int):
+        self.local_dir = local_dir
+        self.spill_threshold = spill_threshold
+        self.workers: dict[int, WorkerHandle] = {}
+        self.lost: dict[int, str] = {}            # worker id -> why it was lost
+        self._next_id = 0
+        for _ in range(num_workers):
+            self.start_worker()
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    def start_worker(self) -> WorkerHandle:
+        worker_id = self._next_id
+        self._next_id += 1
+        driver_end, worker_end = socket.socketpair()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [_PACKAGE_PARENT] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+        process = subprocess.Popen(
+            [sys.executable, "-m", "minispark.worker", str(worker_end.fileno()), str(worker_id),
+             str(os.getpid())],
+            pass_fds=[worker_end.fileno()], env=env, start_new_session=True)
+        worker_end.close()
+        conn = Connection(driver_end.detach())
+        conn.send_bytes(pickle.dumps({
+            "sys_path": [p for p in sys.path if p],
+            "local_dir": self.local_dir,
+            "spill_threshold": self.spill_threshold,
+        }))
+        handle = WorkerHandle(worker_id, process, conn)
+        self.workers[worker_id] = handle
+        return handle
+
+    def replace(self, worker_id: int, reason: str) -> WorkerHandle:
+        """Forget a dead worker (its number stays in ``lost``) and start a new one."""
+        self._discard(worker_id, reason)
+        return self.start_worker()
+
+    def kill(self, worker_id: int) -> None:
+        """SIGKILL a worker. Its death is then reported by ``wait`` like any other."""
+        handle = self.workers.get(worker_id)
+        if handle is not None and handle.process.poll() is None:
+            os.kill(handle.pid, signal.SIGKILL)
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Ask every worker to exit; kill those that do not within ``timeout``."""
+        for handle in self.workers.values():
+            try:
+                handle.conn.send_bytes(pickle.dumps(("stop",)))
+            except OSError:
+                pass
+        deadline = time.time() + timeout
+        for handle in self.workers.values():
+            try:
+                handle.process.wait(max(0.0, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                handle.process.kill()
+                handle.process.wait()
+            handle.conn.close()
+        self.workers.clear()
+
+    def _discard(self, worker_id, reason):
+        handle = self.workers.pop(worker_id, None)
+        if handle is None:
+            return
+        self.lost[worker_id] = reason
+        if handle.process.poll() is None:
+            handle.process.kill()
+        handle.process.wait()
+        handle.conn.close()
+
+    # ---- tasks -----------------------------------------------------------------------------
+    def idle_workers(self) -> list:
+        return [h for h in self.workers.values() if h.running is None]
+
+    def launch(self, worker_id: int, task, binary: bytes) -> bool:
+        """Send ``task`` to a worker (with its stage binary if that worker lacks it).
+
+        Returns False when the worker is already gone (``wait`` will report it).
+        """
+        handle = self.workers[worker_id]
+        send_binary = binary if task.binary_id not in handle.binaries else None
+        try:
+            handle.conn.send_bytes(pickle.dumps(("task", task, send_binary), pickle.HIGHEST_PROTOCOL))
+        except OSError:
+            return False
+        handle.binaries.add(task.binary_id)
+        handle.running = task
+        return True
+
+    def send_all(self, message: tuple) -> None:
+        """Send a control message (unpersist, forget_binary) to every live worker."""
+        data = pickle.dumps(message)
+        for handle in self.workers.values():
+            try:
+                handle.conn.send_bytes(data)
+            except OSError:
+                pass   # a dead worker is reported by wait()
+
+    def wait(self, timeout: float | None) -> list:
+        """Block until a worker has something to say; return ``TaskResult``s and ``WorkerDied``s."""
+        by_conn = {h.conn: h for h in self.workers.values()}
+        happened = []
+        for conn in wait(list(by_conn), timeout):
+            handle = by_conn[conn]
+            try:
+                kind, payload = pickle.loads(conn.recv_bytes())
+            except (EOFError, OSError):
+                exit_code = handle.process.wait()
+                happened.append(WorkerDied(handle.worker_id, handle.running, exit_code))
+                handle.running = None
+                continue
+            if kind == "ready":
+                handle.ready = True
+            elif kind == "result":
+                handle.running = None
+                happened.append(payload)
+        return happened

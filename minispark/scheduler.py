@@ -1,0 +1,409 @@
+"""The DAG scheduler: run a job's stages in order, one task per partition, on the worker pool.
+
+The algorithm (Spark's DAGScheduler, small enough to read in one sitting):
+
+1. The planner turns the action's RDD into a ResultStage whose parents are ShuffleMapStages.
+2. ``submit_stage`` submits a stage whose parent stages are all *available* (every map output
+   exists); otherwise it submits the missing parents first and parks the stage in ``waiting``.
+   A parent whose output survives from an earlier job is not run again: it is *skipped*. A
+   parent is not needed at all when the RDD that reads it is completely cached.
+3. Submitting a stage queues one task per *missing* partition. Whenever a worker is idle, the
+   scheduler gives it a queued task, preferring the worker that caches the task's input
+   (waiting up to ``spark.locality.wait`` for it), and avoiding the worker a retry failed on.
+4. When a task finishes, its result is recorded: a map output is registered by shuffle id, a
+   result value is stored. When a stage has no partitions left, it completes, and each waiting
+   stage is submitted again (it now has its parents, or submits what is still missing).
+5. The job ends when the ResultStage has every partition.
+
+Two recovery paths, with two names, as in Spark:
+
+* **task retry**: a task whose user code raised is queued again (attempt + 1) on another worker,
+  up to ``spark.task.maxFailures`` attempts; then the job is aborted with the user's traceback;
+* **stage resubmission**: a reduce task that cannot read a map output (``FetchFailed``) means
+  that output is lost. The map output is unregistered, the parent ShuffleMapStage is submitted
+  again for its *missing partitions only*, and the reduce stage waits until they are back.
+
+A lost worker triggers both: its running task is retried, and its map outputs and cached blocks
+are forgotten (recomputed from lineage when needed). A new worker takes its place.
+
+State of a job (``JobState``), each a plain field:
+
+* ``waiting``: stages whose parents are not yet available;
+* ``running``: stages with tasks queued or running;
+* ``queue``: tasks submitted but not launched (with locality preferences);
+* ``launched``: task id -> (task, worker id, start time) for tasks running now;
+* ``stage_remaining``: stage id -> partitions its current attempt still has to finish;
+* ``failures``: (stage id, partition) -> failed attempts so far;
+* ``results`` / ``finished``: the result stage's values, by position, and which are done.
+
+>>> sc.parallelize([1, 2, 3], 3).map(lambda x: x * 10).collect()
+[10, 20, 30]
+"""
+
+import pickle
+import time
+from dataclasses import dataclass, field
+
+from . import events
+from .errors import SparkException
+from .user_code import abort_error, stage_binary
+from .planner import ShuffleMapStage, StagePlanner, all_stages, describe_plan, shuffle_dependencies_of_stage
+from .pool import WorkerDied
+from .storage import BlockLocations
+from .tasks import TaskDescription
+
+MAX_CONSECUTIVE_STAGE_ATTEMPTS = 4   # spark.stage.maxConsecutiveAttempts
+
+
+@dataclass
+class QueuedTask:
+    task: TaskDescription
+    preferred_worker: int | None     # the worker caching this task's input, if any
+    avoid_worker: int | None         # the worker the previous attempt failed on
+    queued_at: float
+
+
+@dataclass
+class JobState:
+    job_id: int
+    final_stage: object
+    results: list
+    stages: dict = field(default_factory=dict)           # stage id -> Stage
+    waiting: set = field(default_factory=set)            # stage ids waiting for parents
+    running: set = field(default_factory=set)            # stage ids with tasks to run
+    queue: list = field(default_factory=list)            # QueuedTask, oldest first
+    launched: dict = field(default_factory=dict)         # task id -> (task, worker, start)
+    stage_remaining: dict = field(default_factory=dict)  # stage id -> partitions left
+    failures: dict = field(default_factory=dict)         # (stage, partition) -> failures
+    finished: set = field(default_factory=set)           # result positions done
+    fetch_failures: dict = field(default_factory=dict)   # stage id -> resubmissions
+
+
+class DAGScheduler:
+    def __init__(self, pool, bus, max_failures: int, locality_wait: float, on_accumulators):
+        self.pool = pool
+        self.bus = bus
+        self.max_failures = max_failures
+        self.locality_wait = locality_wait
+        self.on_accumulators = on_accumulators    # called with {aid: update} per counted task
+        self.planner = StagePlanner()
+        self.map_outputs: dict = {}      # shuffle id -> [MapStatus or None] per map partition
+        self.blocks = BlockLocations()   # cached partitions -> worker
+        self.stage_attempts: dict = {}   # stage id -> latest attempt number
+        self.binaries: dict = {}         # stage id -> (binary id, bytes)
+        self.next_job_id = 0
+        self.next_task_id = 0
+
+    # ---- a job from start to end ----------------------------------------------------------
+    def run_job(self, rdd, func, partitions, description, group_id=None) -> list:
+        job_id = self.next_job_id
+        self.next_job_id += 1
+        final = self.planner.result_stage(rdd, func, partitions, job_id)
+        job = JobState(job_id, final, [None] * len(partitions))
+        job.stages = {s.stage_id: s for s in all_stages(final)}
+        self._post(events.JobStarted(job_id, time.time(), description, final.stage_id,
+                                     list(job.stages), describe_plan(final), group_id))
+        try:
+            self._submit_stage(job, final)
+            while len(job.finished) < len(job.results):
+                self._launch_tasks(job)
+                for happened in self.pool.wait(self._wait_timeout(job)):
+                    self._handle(job, happened)
+        except BaseException as error:
+            if isinstance(error, KeyboardInterrupt):
+                self._kill_running(job)
+            self._post(events.JobEnded(job_id, time.time(), False, f"{type(error).__name__}: {error}"))
+            raise
+        finally:
+            self._forget_binary(final)
+        self._post(events.JobEnded(job_id, time.time(), True))
+        return job.results
+
+    def _wait_timeout(self, job):
+        # Tasks held back for locality must be looked at again when their wait runs out.
+        return 0.05 if job.queue and self.pool.idle_workers() else 1.0
+
+    # ---- submitting stages ----------------------------------------------------------------
+    def _submit_stage(self, job, stage):
+        if stage.stage_id in job.waiting or stage.stage_id in job.running:
+            return
+        missing = self._missing_parent_stages(job, stage)
+        if not missing:
+            self._submit_missing_tasks(job, stage)
+            return
+        for parent in missing:
+            self._submit_stage(job, parent)
+        job.waiting.add(stage.stage_id)
+
+    def _missing_parent_stages(self, job, stage) -> list:
+        missing, seen, stack = [], set(), [stage.rdd]
+        while stack:
+            rdd = stack.pop()
+            if rdd.id() in seen or self._fully_cached(rdd):
+                continue   # a completely cached RDD needs nothing below it
+            seen.add(rdd.id())
+            for dependency in rdd.dependencies:
+                if not dependency.is_shuffle:
+                    stack.append(dependency.rdd)
+                    continue
+                parent = self.planner.shuffle_map_stage(dependency, job.job_id)
+                job.stages.setdefault(parent.stage_id, parent)
+                if not self._available(parent) and parent not in missing:
+                    missing.append(parent)
+        return missing
+
+    def _fully_cached(self, rdd) -> bool:
+        return rdd.is_cached and all(self.blocks.worker_of(rdd.id(), split) is not None
+                                     for split in range(rdd.getNumPartitions()))
+
+    def _available(self, stage) -> bool:
+        outputs = self.map_outputs.get(stage.shuffle_dependency.shuffle_id)
+        return outputs is not None and all(status is not None for status in outputs)
+
+    def _submit_missing_tasks(self, job, stage, reason=""):
+        if isinstance(stage, ShuffleMapStage):
+            outputs = self.map_outputs.setdefault(stage.shuffle_dependency.shuffle_id,
+                                                  [None] * stage.num_tasks)
+            partitions = [p for p in range(stage.num_tasks) if outputs[p] is None]
+            positions = partitions
+        else:
+            positions = [i for i in range(len(stage.partitions)) if i not in job.finished]
+            partitions = [stage.partitions[i] for i in positions]
+        attempt = self.stage_attempts.get(stage.stage_id, -1) + 1
+        self.stage_attempts[stage.stage_id] = attempt
+        binary_id, _ = self._binary(stage)
+        self._post(events.StageSubmitted(stage.stage_id, attempt, job.job_id, time.time(),
+                                         stage.name, stage.num_tasks, partitions, reason))
+        job.running.add(stage.stage_id)
+        job.stage_remaining[stage.stage_id] = set(partitions)
+        for position, partition in zip(positions, partitions):
+            self._queue_task(job, stage, partition, position, attempt, binary_id, 0, None)
+
+    def _queue_task(self, job, stage, partition, position, stage_attempt, binary_id, attempt,
+                    avoid_worker):
+        task = TaskDescription(
+            self.next_task_id, job.job_id, stage.stage_id, stage_attempt, partition, attempt,
+            "shuffle_map" if isinstance(stage, ShuffleMapStage) else "result", binary_id,
+            self._shuffle_inputs(stage), position)
+        self.next_task_id += 1
+        job.queue.append(QueuedTask(task, self._preferred_worker(stage.rdd, partition),
+                                    avoid_worker, time.time()))
+
+    def _shuffle_inputs(self, stage) -> dict:
+        return {dep.shuffle_id: tuple(self.map_outputs.get(dep.shuffle_id, ()))
+                for dep in shuffle_dependencies_of_stage(stage.rdd)}
+
+    def _preferred_worker(self, rdd, partition):
+        """The worker caching this partition of ``rdd`` or of a narrow ancestor, if any."""
+        stack = [(rdd, partition)]
+        while stack:
+            current, split = stack.pop()
+            if current.is_cached:
+                worker = self.blocks.worker_of(current.id(), split)
+                if worker is not None and worker in self.pool.workers:
+                    return worker
+            for dependency in current.dependencies:
+                if not dependency.is_shuffle:
+                    stack.extend((dependency.rdd, p) for p in dependency.get_parents(split))
+        return None
+
+    def _binary(self, stage):
+        if stage.stage_id not in self.binaries:
+            binary_id = stage.stage_id
+            self.binaries[stage.stage_id] = (binary_id, stage_binary(stage))
+        return self.binaries[stage.stage_id]
+
+    def _forget_binary(self, stage):
+        if self.binaries.pop(stage.stage_id, None) is not None:
+            self.pool.send_all(("forget_binary", stage.stage_id))
+            for handle in self.pool.workers.values():
+                handle.binaries.discard(stage.stage_id)
+
+    # ---- launching tasks --------------------------------------------------------------------
+    def _launch_tasks(self, job):
+        for handle in self.pool.idle_workers():
+            queued = self._pick_task(job, handle.worker_id)
+            if queued is None:
+                continue
+            task = queued.task
+            _, binary = self.binaries[task.stage_id]
+            if self.pool.launch(handle.worker_id, task, binary):
+                job.launched[task.task_id] = (task, handle.worker_id, time.time())
+                self._post(events.TaskStarted(task.task_id, task.stage_id, task.stage_attempt,
+                                              task.partition, task.attempt, handle.worker_id,
+                                              time.time(), job.job_id))
+            else:
+                job.queue.insert(0, queued)
+
+    def _pick_task(self, job, worker_id):
+        now, alive = time.time(), len(self.pool.workers)
+        for index, queued in enumerate(job.queue):
+            waited_enough = now - queued.queued_at >= self.locality_wait
+            if queued.preferred_worker not in (None, worker_id) and not waited_enough \
+                    and queued.preferred_worker in self.pool.workers:
+                continue
+            if queued.avoid_worker == worker_id and alive > 1 and not waited_enough:
+                continue
+            return job.queue.pop(index)
+        return None
+
+    # ---- what happened ----------------------------------------------------------------------
+    def _handle(self, job, happened):
+        if isinstance(happened, WorkerDied):
+            self._worker_lost(job, happened)
+            return
+        result = happened
+        launched = job.launched.pop(result.task_id, None)
+        if launched is None:
+            return   # a late result of a task from a job that already ended
+        task, worker_id, started = launched
+        for rdd_id, split, size, in_memory in result.metrics.cache_stored:
+            self.blocks.add(rdd_id, split, worker_id, size, in_memory)
+        status = "success" if result.ok else ("fetch_failed" if result.fetch_failed else "failed")
+        self._post(events.TaskEnded(task.task_id, task.stage_id, task.stage_attempt,
+                                    task.partition, task.attempt, worker_id, time.time(),
+                                    time.time() - started, status, result.error,
+                                    _metrics_dict(result.metrics), job.job_id))
+        if result.ok:
+            self._task_succeeded(job, task, result)
+        elif result.fetch_failed:
+            self._fetch_failed(job, task, result)
+        else:
+            self._task_failed(job, task, worker_id, result)
+
+    def _task_succeeded(self, job, task, result):
+        stage = job.stages[task.stage_id]
+        remaining = job.stage_remaining.get(task.stage_id, set())
+        first_success = task.partition in remaining
+        if task.kind == "shuffle_map":
+            self.map_outputs[stage.shuffle_dependency.shuffle_id][task.partition] = result.map_status
+        elif task.output_index not in job.finished:
+            job.results[task.output_index] = pickle.loads(result.value)
+            job.finished.add(task.output_index)
+        if first_success and result.accumulator_updates:
+            self.on_accumulators(result.accumulator_updates)
+        remaining.discard(task.partition)
+        if task.stage_id in job.running and not remaining:
+            self._stage_finished(job, stage)
+
+    def _stage_finished(self, job, stage):
+        job.running.discard(stage.stage_id)
+        self._post(events.StageCompleted(stage.stage_id, self.stage_attempts[stage.stage_id],
+                                         job.job_id, time.time()))
+        if isinstance(stage, ShuffleMapStage) and not self._available(stage):
+            # Some output was lost while the stage ran (its worker died): run those again.
+            self._submit_missing_tasks(job, stage, reason="map outputs lost while running")
+            return
+        for waiting_id in sorted(job.waiting):
+            job.waiting.discard(waiting_id)
+            self._submit_stage(job, job.stages[waiting_id])
+
+    def _task_failed(self, job, task, worker_id, result):
+        key = (task.stage_id, task.partition)
+        job.failures[key] = job.failures.get(key, 0) + 1
+        if job.failures[key] >= self.max_failures:
+            raise abort_error(task, worker_id, result, job.failures[key])
+        self._retry(job, task, worker_id)
+
+    def _retry(self, job, task, worker_id):
+        """Task retry: the same partition again, attempt + 1, preferably on another worker."""
+        stage = job.stages[task.stage_id]
+        if task.stage_id not in job.running:
+            return   # the stage was resubmitted meanwhile; the new attempt covers it
+        self._queue_task(job, stage, task.partition, task.output_index, task.stage_attempt,
+                         task.binary_id, task.attempt + 1, worker_id)
+
+    def _fetch_failed(self, job, task, result):
+        """Stage resubmission: rerun the lost map tasks, then this stage's missing partitions."""
+        shuffle_id, map_id = result.fetch_failed
+        if map_id >= 0 and self.map_outputs.get(shuffle_id):
+            self.map_outputs[shuffle_id][map_id] = None
+        stage = job.stages[task.stage_id]
+        if task.stage_id in job.running:
+            job.running.discard(task.stage_id)
+            job.queue = [q for q in job.queue if q.task.stage_id != task.stage_id]
+            self._post(events.StageCompleted(task.stage_id, task.stage_attempt, job.job_id,
+                                             time.time(), failure=result.error))
+            count = job.fetch_failures.get(task.stage_id, 0) + 1
+            job.fetch_failures[task.stage_id] = count
+            if count > MAX_CONSECUTIVE_STAGE_ATTEMPTS:
+                raise SparkException(f"Stage {task.stage_id} failed {count} times because of "
+                                     f"lost shuffle output: {result.error}")
+        job.waiting.add(stage.stage_id)
+        parent = self.planner.shuffle_stages[shuffle_id]
+        job.stages.setdefault(parent.stage_id, parent)
+        if parent.stage_id not in job.running and parent.stage_id not in job.waiting:
+            self._submit_stage(job, parent)
+
+    def _worker_lost(self, job, died):
+        reason = f"worker {died.worker_id} exited with code {died.exit_code}"
+        now = time.time()
+        self._post(events.WorkerLost(died.worker_id, now, reason))
+        lost_blocks = self.blocks.remove_worker(died.worker_id)
+        lost_outputs = []
+        for shuffle_id, outputs in self.map_outputs.items():
+            for map_id, status in enumerate(outputs):
+                if status is not None and status.worker_id == died.worker_id:
+                    outputs[map_id] = None
+                    lost_outputs.append([shuffle_id, map_id])
+        self._post(events.BlocksLost(died.worker_id, now, [list(b) for b in lost_blocks],
+                                     lost_outputs))
+        replacement = self.pool.replace(died.worker_id, reason)
+        self._post(events.WorkerAdded(replacement.worker_id, replacement.pid, time.time()))
+        self._requeue_lost_map_outputs(job, lost_outputs)
+        launched = job.launched.pop(died.task.task_id, None) if died.task else None
+        if launched is None:
+            return
+        task, worker_id, started = launched
+        self._post(events.TaskEnded(task.task_id, task.stage_id, task.stage_attempt,
+                                    task.partition, task.attempt, worker_id, now, now - started,
+                                    "worker_lost", reason, {}, job.job_id))
+        key = (task.stage_id, task.partition)
+        job.failures[key] = job.failures.get(key, 0) + 1
+        if job.failures[key] >= self.max_failures:
+            raise SparkException(
+                f"Task {task.partition} in stage {task.stage_id} failed {job.failures[key]} "
+                f"times; most recent failure: its worker died ({reason}). A task that kills its "
+                "worker (os._exit, a crash in native code, running out of memory) fails this way.")
+        self._retry(job, task, worker_id)
+
+    def _requeue_lost_map_outputs(self, job, lost_outputs):
+        """A running map stage whose finished outputs were lost must run those partitions again."""
+        for stage_id in list(job.running):
+            stage = job.stages[stage_id]
+            if not isinstance(stage, ShuffleMapStage):
+                continue
+            shuffle_id = stage.shuffle_dependency.shuffle_id
+            remaining = job.stage_remaining[stage_id]
+            for lost_shuffle, map_id in lost_outputs:
+                if lost_shuffle == shuffle_id and map_id not in remaining:
+                    remaining.add(map_id)
+                    self._queue_task(job, stage, map_id, map_id, self.stage_attempts[stage_id],
+                                     self.binaries[stage_id][0], 0, None)
+
+    def _kill_running(self, job):
+        """Cancel: kill the workers running this job's tasks (they are replaced)."""
+        for task, worker_id, _ in list(job.launched.values()):
+            self.pool.kill(worker_id)
+        deadline = time.time() + 5
+        while job.launched and time.time() < deadline:
+            for happened in self.pool.wait(0.5):
+                if isinstance(happened, WorkerDied):
+                    job.launched.pop(getattr(happened.task, "task_id", None), None)
+                    self._worker_lost(job, happened)
+
+    def _post(self, event):
+        self.bus.post(event)
+
+
+def _metrics_dict(metrics) -> dict:
+    return {
+        "records_read": metrics.records_read, "records_written": metrics.records_written,
+        "shuffle_bytes_read": metrics.shuffle_bytes_read,
+        "shuffle_bytes_written": metrics.shuffle_bytes_written,
+        "shuffle_records_written": metrics.shuffle_records_written,
+        "spill_bytes": metrics.spill_bytes,
+        "cache_hits": [list(k) for k in metrics.cache_hits],
+        "cache_stored": [[r, p] for r, p, _, _ in metrics.cache_stored],
+        "computed": [list(k) for k in metrics.computed],
+    }

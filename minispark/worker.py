@@ -1,0 +1,115 @@
+"""The worker process: receive a task, run it, report, repeat.
+
+A worker is a plain Python process (``python -m minispark.worker``) started by the driver's
+``WorkerPool`` with one end of a socket pair. Its loop is the whole protocol:
+
+* ``("task", TaskDescription, binary or None)``: load the stage binary if it came along (it is
+  sent to each worker once per stage and kept), run the task, send ``("result", TaskResult)``;
+* ``("unpersist", rdd_id)``: drop that RDD's cached blocks;
+* ``("forget_binary", binary_id)``: drop a stage binary that no job needs any more;
+* ``("stop",)``, or the socket closing: exit.
+
+The worker keeps the state that makes it more than a function call: its block store (cached
+partitions), its shuffle directory (map outputs it wrote), loaded broadcast values. It never
+holds driver state. A watchdog thread exits the process when the driver disappears (a kernel
+restart, ``kill -9`` of the driver), so workers never outlive their driver.
+
+It ignores SIGINT: Ctrl-C in a terminal is for the driver, which then decides what to cancel.
+"""
+
+import os
+import pickle
+import signal
+import sys
+import threading
+import time
+import traceback
+from multiprocessing.connection import Connection
+
+import cloudpickle
+
+from .storage import BlockStore
+from .tasks import TaskResult, run_task
+
+
+class WorkerEnv:
+    """What tasks running in this worker share: its id, directories and cached blocks."""
+
+    def __init__(self, worker_id: int, local_dir: str, spill_threshold: int):
+        self.worker_id = worker_id
+        self.local_dir = local_dir
+        self.shuffle_dir = os.path.join(local_dir, f"worker-{worker_id}")
+        os.makedirs(self.shuffle_dir, exist_ok=True)
+        self.blocks = BlockStore(self.shuffle_dir)
+        self.spill_threshold = spill_threshold
+
+
+def serve(conn, env: WorkerEnv):
+    """The worker loop: run tasks until told to stop or the driver goes away."""
+    binaries = {}
+    while True:
+        try:
+            message = pickle.loads(conn.recv_bytes())
+        except (EOFError, OSError):
+            return
+        kind = message[0]
+        if kind == "task":
+            _, task, binary = message
+            result = _load_binary(binaries, task, binary, env)
+            if result is None:
+                result = run_task(task, binaries[task.binary_id], env)
+            conn.send_bytes(_dump_result(result))
+        elif kind == "unpersist":
+            env.blocks.remove_rdd(message[1])
+        elif kind == "forget_binary":
+            binaries.pop(message[1], None)
+        elif kind == "stop":
+            return
+
+
+def _load_binary(binaries, task, binary, env):
+    """Unpickle a stage binary; a failure (say, a module missing here) fails the task."""
+    if binary is None:
+        return None
+    try:
+        binaries[task.binary_id] = pickle.loads(binary)
+        return None
+    except BaseException as error:
+        return TaskResult(task.task_id, env.worker_id, ok=False,
+                          error=f"could not load the task's code on worker {env.worker_id}: "
+                                f"{type(error).__name__}: {error}",
+                          frames=[(f.filename, f.lineno, f.name, f.line or "")
+                                  for f in traceback.extract_tb(error.__traceback__)])
+
+
+def _dump_result(result: TaskResult) -> bytes:
+    try:
+        return cloudpickle.dumps(("result", result), pickle.HIGHEST_PROTOCOL)
+    except Exception as error:   # e.g. an accumulator value that cannot be pickled
+        failed = TaskResult(result.task_id, result.worker_id, ok=False,
+                            error=f"the task's result could not be pickled: {error!r}")
+        return cloudpickle.dumps(("result", failed), pickle.HIGHEST_PROTOCOL)
+
+
+def _exit_when_driver_dies(driver_pid: int, period: float = 0.5):
+    while True:
+        if os.getppid() != driver_pid:
+            os._exit(3)
+        time.sleep(period)
+
+
+def main(argv):
+    fd, worker_id, driver_pid = int(argv[1]), int(argv[2]), int(argv[3])
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    conn = Connection(fd)
+    settings = pickle.loads(conn.recv_bytes())
+    # The driver's import path, so functions from the user's own modules unpickle here.
+    sys.path[:0] = [p for p in settings["sys_path"] if p not in sys.path]
+    threading.Thread(target=_exit_when_driver_dies, args=(driver_pid,), daemon=True).start()
+    env = WorkerEnv(worker_id, settings["local_dir"], settings["spill_threshold"])
+    conn.send_bytes(pickle.dumps(("ready", os.getpid())))
+    serve(conn, env)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
