@@ -30,6 +30,7 @@ from .callsite import user_call_site
 from .conf import SparkConf
 from .errors import IllegalArgumentException
 from .pool import WorkerPool
+from .progress import ConsoleProgressBar
 from .scheduler import DAGScheduler
 from .status import StatusTracker
 
@@ -85,6 +86,9 @@ class SparkContext:
         self._status_tracker = StatusTracker()
         self.listener_bus.add_listener(self._status_tracker, synchronous=True)
         self._event_log = None
+        show_progress = conf.get("spark.ui.showConsoleProgress")
+        if show_progress is None and _stderr_is_terminal() or str(show_progress).lower() == "true":
+            self.listener_bus.add_listener(ConsoleProgressBar(), synchronous=True)
         if conf.get("spark.eventLog.enabled", "false").lower() == "true":
             log_dir = conf.get("spark.eventLog.dir", os.getcwd())
             os.makedirs(log_dir, exist_ok=True)
@@ -366,6 +370,12 @@ def _parse_master(master: str, conf: SparkConf):
         raise ValueError(f"Asked to run locally with {num_workers} threads")
     max_failures = int(failures) if failures else int(conf.get("spark.task.maxFailures", 4))
     return num_workers, max_failures
+
+
+def _stderr_is_terminal() -> bool:
+    import sys
+
+    return hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
 
 
 def _seconds(value: str) -> float:

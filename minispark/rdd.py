@@ -20,6 +20,7 @@ in :mod:`minispark.pairs`, actions in :mod:`minispark.actions`, and the concrete
 """
 
 import random
+from itertools import chain
 
 from .actions import RDDActions
 from .callsite import user_call_site
@@ -224,11 +225,8 @@ class RDD(PairRDDFunctions, RDDActions):
         >>> sorted(sc.parallelize([2, 3, 4]).flatMap(lambda x: range(1, x)).collect())
         [1, 1, 1, 2, 2, 3]
         """
-        def flat_map(_, iterator):
-            for element in iterator:
-                yield from f(element)
-
-        return rdds.MapPartitionsRDD(self, flat_map, preservesPartitioning, "flatMap")
+        return rdds.MapPartitionsRDD(self, lambda _, it: chain.from_iterable(map(f, it)),
+                                     preservesPartitioning, "flatMap")
 
     def filter(self, f) -> "RDD":
         """Return a new RDD containing only the elements that satisfy a predicate.

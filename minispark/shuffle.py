@@ -67,8 +67,8 @@ def write_map_output(dependency, records, context, map_id: int) -> MapStatus:
         create = dependency.aggregator.create_combiner
         merge = dependency.aggregator.merge_value
         combiners: dict = {}
-        for key, value in records:
-            metrics.records_written += 1
+        count = 0
+        for count, (key, value) in enumerate(records, 1):
             if key in combiners:
                 combiners[key] = merge(combiners[key], value)
             else:
@@ -78,6 +78,7 @@ def write_map_output(dependency, records, context, map_id: int) -> MapStatus:
                                          env.shuffle_dir, metrics))
                     combiners = {}
         buckets = _bucket_items(combiners.items(), partitioner, num_reduce)
+        metrics.records_written += count
     else:
         buckets = [[] for _ in range(num_reduce)]
         buffered = 0
