@@ -79,8 +79,9 @@ class SparkContext:
         self._job_lock = threading.Lock()
         self._spill_threshold = int(conf.get("spark.shuffle.spill.numElementsForceSpillThreshold",
                                              1_000_000))
-        self.local_dir = tempfile.mkdtemp(prefix=f"minispark-{os.getpid()}-",
-                                          dir=conf.get("spark.local.dir"))
+        base_dir = conf.get("spark.local.dir") or tempfile.gettempdir()
+        _remove_directories_of_dead_drivers(base_dir)
+        self.local_dir = tempfile.mkdtemp(prefix=f"minispark-{os.getpid()}-", dir=base_dir)
         self._scheduler = None
         self.listener_bus = events.ListenerBus()
         self._status_tracker = StatusTracker()
@@ -185,6 +186,14 @@ class SparkContext:
 
     def setJobDescription(self, value):
         self._local_properties["spark.job.description"] = value
+
+    def cancelJobGroup(self, groupId) -> None:
+        """Cancel the running job if it belongs to ``groupId``."""
+        self._scheduler.cancel(f"part of cancelled job group {groupId}", groupId)
+
+    def cancelAllJobs(self) -> None:
+        """Cancel the running job (its running tasks are killed; the context stays usable)."""
+        self._scheduler.cancel("cancelled by cancelAllJobs()")
 
     def statusTracker(self) -> StatusTracker:
         return self._status_tracker
@@ -370,6 +379,20 @@ def _parse_master(master: str, conf: SparkConf):
         raise ValueError(f"Asked to run locally with {num_workers} threads")
     max_failures = int(failures) if failures else int(conf.get("spark.task.maxFailures", 4))
     return num_workers, max_failures
+
+
+def _remove_directories_of_dead_drivers(base_dir: str) -> None:
+    """Delete shuffle directories left by drivers that were killed before ``stop()`` ran."""
+    for name in os.listdir(base_dir):
+        match = re.match(r"minispark-(\d+)-", name)
+        if match is None or int(match.group(1)) == os.getpid():
+            continue
+        try:
+            os.kill(int(match.group(1)), 0)
+        except ProcessLookupError:
+            shutil.rmtree(os.path.join(base_dir, name), ignore_errors=True)
+        except PermissionError:
+            pass   # alive, owned by another user
 
 
 def _stderr_is_terminal() -> bool:

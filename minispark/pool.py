@@ -65,6 +65,8 @@ class WorkerPool:
         self.workers: dict[int, WorkerHandle] = {}
         self.lost: dict[int, str] = {}            # worker id -> why it was lost
         self._next_id = 0
+        # Writing a byte to the waker ends a wait() early (cancelling a job from another thread).
+        self._waker_receive, self._waker_send = socket.socketpair()
         for _ in range(num_workers):
             self.start_worker()
 
@@ -118,6 +120,8 @@ class WorkerPool:
                 handle.process.wait()
             handle.conn.close()
         self.workers.clear()
+        self._waker_receive.close()
+        self._waker_send.close()
 
     def _discard(self, worker_id, reason):
         handle = self.workers.pop(worker_id, None)
@@ -157,11 +161,18 @@ class WorkerPool:
             except OSError:
                 pass   # a dead worker is reported by wait()
 
+    def wake(self) -> None:
+        """Make a ``wait`` in progress (in another thread) return now."""
+        self._waker_send.send(b"!")
+
     def wait(self, timeout: float | None) -> list:
         """Block until a worker has something to say; return ``TaskResult``s and ``WorkerDied``s."""
         by_conn = {h.conn: h for h in self.workers.values()}
         happened = []
-        for conn in wait(list(by_conn), timeout):
+        for conn in wait(list(by_conn) + [self._waker_receive], timeout):
+            if conn is self._waker_receive:
+                conn.recv(4096)
+                continue
             handle = by_conn[conn]
             try:
                 kind, payload = pickle.loads(conn.recv_bytes())

@@ -45,7 +45,7 @@ import time
 from dataclasses import dataclass, field
 
 from . import events
-from .errors import SparkException
+from .errors import JobCancelledError, SparkException
 from .user_code import abort_error, stage_binary
 from .planner import ShuffleMapStage, StagePlanner, all_stages, describe_plan, shuffle_dependencies_of_stage
 from .pool import WorkerDied
@@ -93,6 +93,8 @@ class DAGScheduler:
         self.binaries: dict = {}         # stage id -> (binary id, bytes)
         self.next_job_id = 0
         self.next_task_id = 0
+        self.cancel_reason = None        # set by cancel() from another thread
+        self.running_group = None        # job group of the job running now
 
     # ---- a job from start to end ----------------------------------------------------------
     def run_job(self, rdd, func, partitions, description, group_id=None) -> list:
@@ -103,21 +105,31 @@ class DAGScheduler:
         job.stages = {s.stage_id: s for s in all_stages(final)}
         self._post(events.JobStarted(job_id, time.time(), description, final.stage_id,
                                      list(job.stages), describe_plan(final), group_id))
+        self.cancel_reason, self.running_group = None, group_id
         try:
             self._submit_stage(job, final)
             while len(job.finished) < len(job.results):
                 self._launch_tasks(job)
                 for happened in self.pool.wait(self._wait_timeout(job)):
                     self._handle(job, happened)
+                if self.cancel_reason is not None:
+                    raise JobCancelledError(f"Job {job_id} cancelled: {self.cancel_reason}")
         except BaseException as error:
-            if isinstance(error, KeyboardInterrupt):
+            if isinstance(error, (KeyboardInterrupt, JobCancelledError)):
                 self._kill_running(job)
             self._post(events.JobEnded(job_id, time.time(), False, f"{type(error).__name__}: {error}"))
             raise
         finally:
+            self.running_group = None
             self._forget_binary(final)
         self._post(events.JobEnded(job_id, time.time(), True))
         return job.results
+
+    def cancel(self, reason: str, group_id=None) -> None:
+        """Cancel the running job (of ``group_id``, when given); safe from any thread."""
+        if group_id is None or group_id == self.running_group:
+            self.cancel_reason = reason
+            self.pool.wake()
 
     def _wait_timeout(self, job):
         # Tasks held back for locality must be looked at again when their wait runs out.
