@@ -15,6 +15,7 @@ program runs on PySpark.
 """
 
 import atexit
+import collections
 import os
 import pickle
 import re
@@ -22,6 +23,7 @@ import shutil
 import tempfile
 import threading
 import time
+import weakref
 
 from . import events, rdds
 from .accumulators import Accumulator, default_param
@@ -76,6 +78,8 @@ class SparkContext:
         self._next_broadcast_id = 0
         self._accumulators: dict = {}
         self._local_properties: dict = {}
+        # Shuffles and cached RDDs the program can no longer reach (see _clean_when_unreachable).
+        self._unreachable = collections.deque()
         self._job_lock = threading.Lock()
         self._spill_threshold = int(conf.get("spark.shuffle.spill.numElementsForceSpillThreshold",
                                              1_000_000))
@@ -210,6 +214,14 @@ class SparkContext:
         self._next_rdd_id += 1
         return self._next_rdd_id - 1
 
+    def _clean_when_unreachable(self, rdd, kind: str, ident: int) -> None:
+        """Once ``rdd`` is garbage, free its shuffle files or cached blocks (Spark's ContextCleaner).
+
+        The finalizer only queues the id: the scheduler frees it before the next job, in the
+        driver's own thread, never from inside the garbage collector.
+        """
+        weakref.finalize(rdd, self._unreachable.append, (kind, ident))
+
     def _new_shuffle_id(self) -> int:
         self._next_shuffle_id += 1
         return self._next_shuffle_id - 1
@@ -232,6 +244,7 @@ class SparkContext:
         data = c if isinstance(c, list) else list(c)
         rdd = rdds.ParallelCollectionRDD(self, [])
         rdd.slices = self._write_slices(rdd.id(), _slice_list(data, num_slices))
+        weakref.finalize(rdd, _remove_files, list(rdd.slices))
         return rdd
 
     def _write_slices(self, rdd_id, slices) -> list:
@@ -339,10 +352,19 @@ class SparkContext:
         description = self._local_properties.get("spark.job.description") or \
             f"{_action_name()} at {user_call_site()}"
         with self._job_lock:   # MiniSpark runs one job at a time
+            self._free_unreachable()
             results = self._scheduler.run_job(rdd, partitionFunc, partitions, description,
                                               self._local_properties.get("spark.jobGroup.id"))
             self._checkpoint_after_job(rdd)
         return [item for part in results for item in part]
+
+    def _free_unreachable(self):
+        while self._unreachable:
+            kind, ident = self._unreachable.popleft()
+            if kind == "shuffle":
+                self._scheduler.remove_shuffle(ident)
+            else:
+                self._unpersist_rdd(ident)
 
     def _checkpoint_after_job(self, rdd):
         """Cut the lineage of RDDs marked by ``localCheckpoint`` once all their blocks exist."""
@@ -379,6 +401,12 @@ def _parse_master(master: str, conf: SparkConf):
         raise ValueError(f"Asked to run locally with {num_workers} threads")
     max_failures = int(failures) if failures else int(conf.get("spark.task.maxFailures", 4))
     return num_workers, max_failures
+
+
+def _remove_files(paths) -> None:
+    for path in paths:
+        if os.path.exists(path):
+            os.unlink(path)
 
 
 def _remove_directories_of_dead_drivers(base_dir: str) -> None:

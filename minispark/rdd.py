@@ -150,6 +150,8 @@ class RDD(PairRDDFunctions, RDDActions):
         >>> rdd.is_cached, rdd.getStorageLevel()
         (True, StorageLevel(False, True, False, False, 1))
         """
+        if not self.is_cached:
+            self.ctx._clean_when_unreachable(self, "cached", self._rdd_id)
         self.is_cached = True
         self._storage_level = storageLevel
         return self

@@ -86,6 +86,7 @@ class ShuffledRDD(RDD):
                                        map_side_combine)
         super().__init__(ctx, [dependency], partitioner, op_name)
         self.shuffle_dependency = dependency
+        ctx._clean_when_unreachable(self, "shuffle", dependency.shuffle_id)
 
     def _num_partitions(self):
         return self.partitioner.numPartitions

@@ -40,6 +40,7 @@ State of a job (``JobState``), each a plain field:
 [10, 20, 30]
 """
 
+import os
 import pickle
 import time
 from dataclasses import dataclass, field
@@ -108,6 +109,10 @@ class DAGScheduler:
         self.cancel_reason, self.running_group = None, group_id
         try:
             self._submit_stage(job, final)
+            for stage_id in job.stages:
+                if stage_id not in job.waiting and stage_id not in job.running:
+                    # Its shuffle output exists from an earlier job, or cached data replaces it.
+                    self._post(events.StageSkipped(stage_id, job_id, time.time()))
             while len(job.finished) < len(job.results):
                 self._launch_tasks(job)
                 for happened in self.pool.wait(self._wait_timeout(job)):
@@ -124,6 +129,13 @@ class DAGScheduler:
             self._forget_binary(final)
         self._post(events.JobEnded(job_id, time.time(), True))
         return job.results
+
+    def remove_shuffle(self, shuffle_id: int) -> None:
+        """Forget a shuffle no RDD can read any more, and delete its map output files."""
+        self.planner.shuffle_stages.pop(shuffle_id, None)
+        for status in self.map_outputs.pop(shuffle_id, []):
+            if status is not None and os.path.exists(status.path):
+                os.unlink(status.path)
 
     def cancel(self, reason: str, group_id=None) -> None:
         """Cancel the running job (of ``group_id``, when given); safe from any thread."""
