@@ -30,6 +30,8 @@ import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 
+from .tasks import TaskResult
+
 _PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -54,6 +56,7 @@ class WorkerDied:
     worker_id: int
     task: object          # the TaskDescription it was running, or None
     exit_code: int | None
+    was_ready: bool = True   # False: it died while starting (a broken environment)
 
 
 class WorkerPool:
@@ -175,12 +178,19 @@ class WorkerPool:
                 continue
             handle = by_conn[conn]
             try:
-                kind, payload = pickle.loads(conn.recv_bytes())
+                data = conn.recv_bytes()
             except (EOFError, OSError):
                 exit_code = handle.process.wait()
-                happened.append(WorkerDied(handle.worker_id, handle.running, exit_code))
+                happened.append(WorkerDied(handle.worker_id, handle.running, exit_code,
+                                           handle.ready))
                 handle.running = None
                 continue
+            try:
+                kind, payload = pickle.loads(data)
+            except Exception as error:   # e.g. a result holding an object the driver cannot import
+                kind, payload = "result", TaskResult(
+                    handle.running.task_id if handle.running else -1, handle.worker_id, ok=False,
+                    error=f"the driver could not unpickle the task's result: {error!r}")
             if kind == "ready":
                 handle.ready = True
             elif kind == "result":

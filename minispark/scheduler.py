@@ -94,6 +94,7 @@ class DAGScheduler:
         self.binaries: dict = {}         # stage id -> (binary id, bytes)
         self.next_job_id = 0
         self.next_task_id = 0
+        self.startup_failures = 0        # workers that died before they were ready
         self.cancel_reason = None        # set by cancel() from another thread
         self.running_group = None        # job group of the job running now
 
@@ -202,6 +203,8 @@ class DAGScheduler:
         job.stage_remaining[stage.stage_id] = set(partitions)
         for position, partition in zip(positions, partitions):
             self._queue_task(job, stage, partition, position, attempt, binary_id, 0, None)
+        if not partitions:   # nothing was missing after all (e.g. outputs came back meanwhile)
+            self._stage_finished(job, stage)
 
     def _queue_task(self, job, stage, partition, position, stage_attempt, binary_id, attempt,
                     avoid_worker):
@@ -362,6 +365,13 @@ class DAGScheduler:
     def _worker_lost(self, job, died):
         reason = f"worker {died.worker_id} exited with code {died.exit_code}"
         now = time.time()
+        if not died.was_ready:
+            self.startup_failures += 1
+            if self.startup_failures >= 3:
+                raise SparkException(
+                    f"Worker processes exit while starting ({reason}); their error messages "
+                    "are printed above. Check that `python -m minispark.worker` can import "
+                    "minispark with this Python.")
         self._post(events.WorkerLost(died.worker_id, now, reason))
         lost_blocks = self.blocks.remove_worker(died.worker_id)
         lost_outputs = []
