@@ -9,6 +9,14 @@ The settings MiniSpark reads (defaults in brackets):
 * ``spark.shuffle.spill.numElementsForceSpillThreshold`` [1000000]: records a reduce-side map
   may hold before it spills a sorted run to disk
 * ``spark.local.dir`` [the system temp dir]: where the context keeps shuffle files
+* ``spark.executor.heartbeatInterval`` [1s]: how often a worker says it is alive
+* ``spark.network.timeout`` [10s]: silence after which a worker counts as hung and is replaced
+* ``spark.minispark.task.timeout`` [none]: kill a task (and its worker) running longer than this
+* ``spark.speculation`` [false], ``spark.speculation.multiplier`` [1.5],
+  ``spark.speculation.quantile`` [0.75]: speculative copies of straggling tasks
+* ``spark.ui.showConsoleProgress`` [on when stderr is a terminal]: the text progress bar
+* ``spark.eventLog.enabled`` [false], ``spark.eventLog.dir`` [the working directory]: write
+  every event as a JSON line, for ``minispark.events.replay``
 
 >>> conf = SparkConf().setMaster("local[2]").setAppName("demo").set("spark.task.maxFailures", 2)
 >>> conf.get("spark.app.name"), conf.get("spark.task.maxFailures")

@@ -33,7 +33,8 @@ from .conf import SparkConf
 from .errors import IllegalArgumentException
 from .pool import WorkerPool
 from .progress import ConsoleProgressBar
-from .scheduler import DAGScheduler
+from .faults import FaultInjector
+from .scheduler import DAGScheduler, SchedulerSettings
 from .status import StatusTracker
 
 _MASTER = re.compile(r"^local(?:\[(\*|\d+)(?:\s*,\s*(\d+))?\])?$")
@@ -100,14 +101,16 @@ class SparkContext:
             self._event_log = events.EventLogWriter(os.path.join(log_dir, f"{self.applicationId}.jsonl"))
             self.listener_bus.add_listener(self._event_log)
         try:
-            self._pool = WorkerPool(num_workers, self.local_dir, self._spill_threshold)
+            self._pool = WorkerPool(num_workers, self.local_dir, self._spill_threshold,
+                                    _seconds(conf.get("spark.executor.heartbeatInterval", "1s")))
         except BaseException:
             self._cleanup_files()
             SparkContext._active_spark_context = None
             raise
-        self._scheduler = DAGScheduler(
-            self._pool, self.listener_bus, max_failures,
-            _seconds(conf.get("spark.locality.wait", "3s")), self._add_accumulator_updates)
+        self.faults = FaultInjector(self._pool, self.listener_bus)
+        self._scheduler = DAGScheduler(self._pool, self.listener_bus,
+                                       _scheduler_settings(conf, max_failures),
+                                       self._add_accumulator_updates, self.faults)
         for handle in self._pool.workers.values():
             self.listener_bus.post(events.WorkerAdded(handle.worker_id, handle.pid, time.time()))
         atexit.register(self.stop)
@@ -401,6 +404,19 @@ def _parse_master(master: str, conf: SparkConf):
         raise ValueError(f"Asked to run locally with {num_workers} threads")
     max_failures = int(failures) if failures else int(conf.get("spark.task.maxFailures", 4))
     return num_workers, max_failures
+
+
+def _scheduler_settings(conf: SparkConf, max_failures: int) -> SchedulerSettings:
+    task_timeout = conf.get("spark.minispark.task.timeout")
+    return SchedulerSettings(
+        max_failures=max_failures,
+        locality_wait=_seconds(conf.get("spark.locality.wait", "3s")),
+        heartbeat_timeout=_seconds(conf.get("spark.network.timeout", "10s")),
+        task_timeout=_seconds(task_timeout) if task_timeout else None,
+        speculation=conf.get("spark.speculation", "false").lower() == "true",
+        speculation_multiplier=float(conf.get("spark.speculation.multiplier", 1.5)),
+        speculation_quantile=float(conf.get("spark.speculation.quantile", 0.75)),
+    )
 
 
 def _remove_files(paths) -> None:

@@ -90,6 +90,7 @@ class TaskStarted:
     worker_id: int
     time: float
     job_id: int = -1
+    speculative: bool = False      # a copy of a slow task (spark.speculation)
 
 
 @dataclass(frozen=True)
@@ -131,9 +132,19 @@ class BlocksLost:
     map_outputs: list              # [shuffle id, map id]
 
 
+@dataclass(frozen=True)
+class PartitionRecomputed:
+    """A cached partition that had been lost was computed again from its lineage."""
+    rdd_id: int
+    partition: int
+    worker_id: int                 # where it is cached now
+    time: float
+    reason: str
+
+
 EVENT_TYPES = {cls.__name__: cls for cls in (
     JobStarted, JobEnded, StageSkipped, StageSubmitted, StageCompleted, TaskStarted, TaskEnded,
-    WorkerAdded, WorkerLost, BlocksLost)}
+    WorkerAdded, WorkerLost, BlocksLost, PartitionRecomputed)}
 
 
 def register_event_type(cls):

@@ -17,15 +17,23 @@ State, per worker (``WorkerHandle``):
 
 * ``worker_id``: numbered from 0 like Spark's executors; a replacement gets a new number;
 * ``running``: the TaskDescription it is running, or None when idle;
-* ``binaries``: ids of the stage binaries it already has (so each is sent once).
+* ``binaries``: ids of the stage binaries it already has (so each is sent once);
+* ``last_seen``: when it last said anything (results, heartbeats): silence means a hang;
+* ``kill_reason`` / ``injected``: why the driver killed it, and whether that was a fault
+  injected on purpose (which does not count against the task it was running).
+
+A lost worker's directory (its shuffle outputs and disk blocks) is deleted with it, as a lost
+machine's disk would be: whatever read those files must recompute them from lineage.
 """
 
 import os
 import pickle
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -43,7 +51,19 @@ class WorkerHandle:
     running: object = None                       # TaskDescription or None
     binaries: set = field(default_factory=set)
     ready: bool = False
-    started: float = field(default_factory=time.time)
+    last_seen: float = field(default_factory=time.monotonic)
+    kill_reason: str | None = None
+    injected: bool = False
+    send_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def send(self, message: tuple) -> bool:
+        """Send a pickled message; False when the worker is gone (``wait`` will report it)."""
+        try:
+            with self.send_lock:
+                self.conn.send_bytes(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
+            return True
+        except OSError:
+            return False
 
     @property
     def pid(self) -> int:
@@ -57,14 +77,18 @@ class WorkerDied:
     task: object          # the TaskDescription it was running, or None
     exit_code: int | None
     was_ready: bool = True   # False: it died while starting (a broken environment)
+    reason: str = ""         # why it died, when the driver knows (killed for a hang ...)
+    injected: bool = False   # killed on purpose by sc.faults
 
 
 class WorkerPool:
     """N worker processes, each with its own connection, started once and reused."""
 
-    def __init__(self, num_workers: int, local_dir: str, spill_threshold: int):
+    def __init__(self, num_workers: int, local_dir: str, spill_threshold: int,
+                 heartbeat_interval: float = 1.0):
         self.local_dir = local_dir
         self.spill_threshold = spill_threshold
+        self.heartbeat_interval = heartbeat_interval
         self.workers: dict[int, WorkerHandle] = {}
         self.lost: dict[int, str] = {}            # worker id -> why it was lost
         self._next_id = 0
@@ -91,6 +115,7 @@ class WorkerPool:
             "sys_path": [p for p in sys.path if p],
             "local_dir": self.local_dir,
             "spill_threshold": self.spill_threshold,
+            "heartbeat_interval": self.heartbeat_interval,
         }))
         handle = WorkerHandle(worker_id, process, conn)
         self.workers[worker_id] = handle
@@ -101,19 +126,23 @@ class WorkerPool:
         self._discard(worker_id, reason)
         return self.start_worker()
 
-    def kill(self, worker_id: int) -> None:
+    def kill(self, worker_id: int, reason: str = "killed by the driver", injected=False) -> None:
         """SIGKILL a worker. Its death is then reported by ``wait`` like any other."""
         handle = self.workers.get(worker_id)
         if handle is not None and handle.process.poll() is None:
+            handle.kill_reason, handle.injected = reason, injected
             os.kill(handle.pid, signal.SIGKILL)
+
+    def unresponsive(self, timeout: float) -> list:
+        """Workers silent for longer than ``timeout`` seconds (no heartbeat, no result)."""
+        now = time.monotonic()
+        return [h.worker_id for h in self.workers.values()
+                if now - h.last_seen > timeout and h.kill_reason is None]
 
     def stop(self, timeout: float = 2.0) -> None:
         """Ask every worker to exit; kill those that do not within ``timeout``."""
         for handle in self.workers.values():
-            try:
-                handle.conn.send_bytes(pickle.dumps(("stop",)))
-            except OSError:
-                pass
+            handle.send(("stop",))
         deadline = time.time() + timeout
         for handle in self.workers.values():
             try:
@@ -135,6 +164,7 @@ class WorkerPool:
             handle.process.kill()
         handle.process.wait()
         handle.conn.close()
+        shutil.rmtree(os.path.join(self.local_dir, f"worker-{worker_id}"), ignore_errors=True)
 
     # ---- tasks -----------------------------------------------------------------------------
     def idle_workers(self) -> list:
@@ -147,9 +177,7 @@ class WorkerPool:
         """
         handle = self.workers[worker_id]
         send_binary = binary if task.binary_id not in handle.binaries else None
-        try:
-            handle.conn.send_bytes(pickle.dumps(("task", task, send_binary), pickle.HIGHEST_PROTOCOL))
-        except OSError:
+        if not handle.send(("task", task, send_binary)):
             return False
         handle.binaries.add(task.binary_id)
         handle.running = task
@@ -157,12 +185,8 @@ class WorkerPool:
 
     def send_all(self, message: tuple) -> None:
         """Send a control message (unpersist, forget_binary) to every live worker."""
-        data = pickle.dumps(message)
-        for handle in self.workers.values():
-            try:
-                handle.conn.send_bytes(data)
-            except OSError:
-                pass   # a dead worker is reported by wait()
+        for handle in list(self.workers.values()):
+            handle.send(message)   # a dead worker is reported by wait()
 
     def wake(self) -> None:
         """Make a ``wait`` in progress (in another thread) return now."""
@@ -182,7 +206,7 @@ class WorkerPool:
             except (EOFError, OSError):
                 exit_code = handle.process.wait()
                 happened.append(WorkerDied(handle.worker_id, handle.running, exit_code,
-                                           handle.ready))
+                                           handle.ready, handle.kill_reason or "", handle.injected))
                 handle.running = None
                 continue
             try:
@@ -191,6 +215,7 @@ class WorkerPool:
                 kind, payload = "result", TaskResult(
                     handle.running.task_id if handle.running else -1, handle.worker_id, ok=False,
                     error=f"the driver could not unpickle the task's result: {error!r}")
+            handle.last_seen = time.monotonic()
             if kind == "ready":
                 handle.ready = True
             elif kind == "result":

@@ -124,7 +124,7 @@ class RDD(PairRDDFunctions, RDDActions):
         """Records of partition ``split``: from the cache when persisted, else computed."""
         if self._storage_level != StorageLevel.NONE and context is not None:
             return context.env.blocks.get_or_compute(self, split, context)
-        return self.compute(split, context)
+        return self.compute_or_fail_checkpoint(split, context)
 
     def compute_or_fail_checkpoint(self, split: int, context):
         """Compute a partition; a locally checkpointed RDD has no lineage left to do it with."""

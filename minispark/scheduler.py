@@ -43,17 +43,29 @@ State of a job (``JobState``), each a plain field:
 import os
 import pickle
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import events
 from .errors import JobCancelledError, SparkException
 from .user_code import abort_error, stage_binary
 from .planner import ShuffleMapStage, StagePlanner, all_stages, describe_plan, shuffle_dependencies_of_stage
 from .pool import WorkerDied
+from .speculation import stragglers
 from .storage import BlockLocations
 from .tasks import TaskDescription
 
 MAX_CONSECUTIVE_STAGE_ATTEMPTS = 4   # spark.stage.maxConsecutiveAttempts
+
+
+@dataclass(frozen=True)
+class SchedulerSettings:
+    max_failures: int = 4                # spark.task.maxFailures
+    locality_wait: float = 3.0           # spark.locality.wait (seconds)
+    heartbeat_timeout: float = 10.0      # spark.network.timeout: silence before a worker is killed
+    task_timeout: float | None = None    # spark.minispark.task.timeout: optional bound per task
+    speculation: bool = False            # spark.speculation
+    speculation_multiplier: float = 1.5  # spark.speculation.multiplier
+    speculation_quantile: float = 0.75   # spark.speculation.quantile
 
 
 @dataclass
@@ -78,15 +90,19 @@ class JobState:
     failures: dict = field(default_factory=dict)         # (stage, partition) -> failures
     finished: set = field(default_factory=set)           # result positions done
     fetch_failures: dict = field(default_factory=dict)   # stage id -> resubmissions
+    durations: dict = field(default_factory=dict)        # stage id -> finished task seconds
+    speculated: set = field(default_factory=set)         # task ids that got a copy
 
 
 class DAGScheduler:
-    def __init__(self, pool, bus, max_failures: int, locality_wait: float, on_accumulators):
+    def __init__(self, pool, bus, settings: SchedulerSettings, on_accumulators, faults=None):
         self.pool = pool
         self.bus = bus
-        self.max_failures = max_failures
-        self.locality_wait = locality_wait
+        self.settings = settings
+        self.max_failures = settings.max_failures
+        self.locality_wait = settings.locality_wait
         self.on_accumulators = on_accumulators    # called with {aid: update} per counted task
+        self.faults = faults                      # the FaultInjector, consulted at each launch
         self.planner = StagePlanner()
         self.map_outputs: dict = {}      # shuffle id -> [MapStatus or None] per map partition
         self.blocks = BlockLocations()   # cached partitions -> worker
@@ -95,6 +111,7 @@ class DAGScheduler:
         self.next_job_id = 0
         self.next_task_id = 0
         self.startup_failures = 0        # workers that died before they were ready
+        self.lost_blocks: dict = {}      # (rdd id, partition) -> why its cached block was lost
         self.cancel_reason = None        # set by cancel() from another thread
         self.running_group = None        # job group of the job running now
 
@@ -118,6 +135,9 @@ class DAGScheduler:
                 self._launch_tasks(job)
                 for happened in self.pool.wait(self._wait_timeout(job)):
                     self._handle(job, happened)
+                self._check_liveness(job)
+                if self.settings.speculation:
+                    self._speculate(job)
                 if self.cancel_reason is not None:
                     raise JobCancelledError(f"Job {job_id} cancelled: {self.cancel_reason}")
         except BaseException as error:
@@ -143,6 +163,38 @@ class DAGScheduler:
         if group_id is None or group_id == self.running_group:
             self.cancel_reason = reason
             self.pool.wake()
+
+    def _check_liveness(self, job):
+        """Kill workers that stopped heartbeating, and tasks past the optional task timeout."""
+        timeout = self.settings.heartbeat_timeout
+        for worker_id in self.pool.unresponsive(timeout):
+            self.pool.kill(worker_id, f"worker {worker_id} sent no heartbeat for {timeout:g} s "
+                                      "(hung or stopped)", injected=True)
+        limit = self.settings.task_timeout
+        if limit is None:
+            return
+        now = time.time()
+        for task, worker_id, started in list(job.launched.values()):
+            if now - started > limit:
+                self.pool.kill(worker_id, f"task {task.partition} of stage {task.stage_id} ran "
+                                          f"longer than spark.minispark.task.timeout={limit:g} s")
+
+    def _speculate(self, job):
+        now = time.time()
+        for stage_id in list(job.running):
+            running = {t.task_id: now - started for t, _, started in job.launched.values()
+                       if t.stage_id == stage_id and t.task_id not in job.speculated
+                       and t.partition in job.stage_remaining.get(stage_id, ())}
+            slow = stragglers(running, job.durations.get(stage_id, []),
+                              job.stages[stage_id].num_tasks,
+                              self.settings.speculation_multiplier,
+                              self.settings.speculation_quantile)
+            for task_id in slow:
+                task, worker_id, _ = job.launched[task_id]
+                job.speculated.add(task_id)
+                self._queue_task(job, job.stages[stage_id], task.partition, task.output_index,
+                                 task.stage_attempt, task.binary_id, task.attempt + 1, worker_id,
+                                 speculative=True)
 
     def _wait_timeout(self, job):
         # Tasks held back for locality must be looked at again when their wait runs out.
@@ -207,11 +259,11 @@ class DAGScheduler:
             self._stage_finished(job, stage)
 
     def _queue_task(self, job, stage, partition, position, stage_attempt, binary_id, attempt,
-                    avoid_worker):
+                    avoid_worker, speculative=False):
         task = TaskDescription(
             self.next_task_id, job.job_id, stage.stage_id, stage_attempt, partition, attempt,
             "shuffle_map" if isinstance(stage, ShuffleMapStage) else "result", binary_id,
-            self._shuffle_inputs(stage), position)
+            self._shuffle_inputs(stage), position, speculative=speculative)
         self.next_task_id += 1
         job.queue.append(QueuedTask(task, self._preferred_worker(stage.rdd, partition),
                                     avoid_worker, time.time()))
@@ -253,14 +305,19 @@ class DAGScheduler:
             if queued is None:
                 continue
             task = queued.task
+            if self.faults is not None and self.faults.should_fail(task.stage_id, task.partition):
+                task = replace(task, inject_failure=True)
             _, binary = self.binaries[task.stage_id]
-            if self.pool.launch(handle.worker_id, task, binary):
-                job.launched[task.task_id] = (task, handle.worker_id, time.time())
-                self._post(events.TaskStarted(task.task_id, task.stage_id, task.stage_attempt,
-                                              task.partition, task.attempt, handle.worker_id,
-                                              time.time(), job.job_id))
-            else:
+            if not self.pool.launch(handle.worker_id, task, binary):
                 job.queue.insert(0, queued)
+                continue
+            job.launched[task.task_id] = (task, handle.worker_id, time.time())
+            self._post(events.TaskStarted(task.task_id, task.stage_id, task.stage_attempt,
+                                          task.partition, task.attempt, handle.worker_id,
+                                          time.time(), job.job_id, task.speculative))
+            if self.faults is not None and self.faults.should_kill(
+                    task.stage_id, task.stage_attempt, task.partition, task.attempt):
+                self.faults.chaos_kill(handle.worker_id, task.stage_id, task.partition)
 
     def _pick_task(self, job, worker_id):
         now, alive = time.time(), len(self.pool.workers)
@@ -286,6 +343,11 @@ class DAGScheduler:
         task, worker_id, started = launched
         for rdd_id, split, size, in_memory in result.metrics.cache_stored:
             self.blocks.add(rdd_id, split, worker_id, size, in_memory)
+            reason = self.lost_blocks.pop((rdd_id, split), None)
+            if reason is not None:
+                self._post(events.PartitionRecomputed(rdd_id, split, worker_id, time.time(), reason))
+        if result.ok:
+            job.durations.setdefault(task.stage_id, []).append(time.time() - started)
         status = "success" if result.ok else ("fetch_failed" if result.fetch_failed else "failed")
         self._post(events.TaskEnded(task.task_id, task.stage_id, task.stage_attempt,
                                     task.partition, task.attempt, worker_id, time.time(),
@@ -363,9 +425,9 @@ class DAGScheduler:
             self._submit_stage(job, parent)
 
     def _worker_lost(self, job, died):
-        reason = f"worker {died.worker_id} exited with code {died.exit_code}"
+        reason = died.reason or f"worker {died.worker_id} exited with code {died.exit_code}"
         now = time.time()
-        if not died.was_ready:
+        if not died.was_ready and not died.reason:   # it died by itself while starting
             self.startup_failures += 1
             if self.startup_failures >= 3:
                 raise SparkException(
@@ -374,6 +436,8 @@ class DAGScheduler:
                     "minispark with this Python.")
         self._post(events.WorkerLost(died.worker_id, now, reason))
         lost_blocks = self.blocks.remove_worker(died.worker_id)
+        for block in lost_blocks:
+            self.lost_blocks[block] = f"cached block lost with worker {died.worker_id} ({reason})"
         lost_outputs = []
         for shuffle_id, outputs in self.map_outputs.items():
             for map_id, status in enumerate(outputs):
@@ -392,14 +456,18 @@ class DAGScheduler:
         self._post(events.TaskEnded(task.task_id, task.stage_id, task.stage_attempt,
                                     task.partition, task.attempt, worker_id, now, now - started,
                                     "worker_lost", reason, {}, job.job_id))
-        key = (task.stage_id, task.partition)
-        job.failures[key] = job.failures.get(key, 0) + 1
-        if job.failures[key] >= self.max_failures:
-            raise SparkException(
-                f"Task {task.partition} in stage {task.stage_id} failed {job.failures[key]} "
-                f"times; most recent failure: its worker died ({reason}). A task that kills its "
-                "worker (os._exit, a crash in native code, running out of memory) fails this way.")
-        self._retry(job, task, worker_id)
+        if not died.injected:   # a death the program caused counts against the task
+            key = (task.stage_id, task.partition)
+            job.failures[key] = job.failures.get(key, 0) + 1
+            if job.failures[key] >= self.max_failures:
+                stage = job.stages[task.stage_id]
+                raise SparkException(
+                    f"Task {task.partition} in stage {task.stage_id} ({stage.name}) failed "
+                    f"{job.failures[key]} times; most recent failure: its worker died ({reason}). "
+                    "Code that ends its process (os._exit, a crash in native code, running out "
+                    "of memory) fails this way; the worker's last messages are printed above.")
+        if task.partition in job.stage_remaining.get(task.stage_id, ()):
+            self._retry(job, task, worker_id)
 
     def _requeue_lost_map_outputs(self, job, lost_outputs):
         """A running map stage whose finished outputs were lost must run those partitions again."""

@@ -44,6 +44,8 @@ class TaskDescription:
     binary_id: int          # which stage binary (sent separately, once per worker)
     shuffle_inputs: dict    # shuffle id -> tuple of MapStatus, for the shuffles it reads
     output_index: int = 0   # result tasks: position of this partition in the job's results
+    inject_failure: bool = False   # sc.faults.fail_task chose this attempt to fail
+    speculative: bool = False      # a copy of a slow running task (spark.speculation)
 
     def __repr__(self):
         return (f"Task(tid={self.task_id}, stage={self.stage_id}.{self.stage_attempt}, "
@@ -75,6 +77,11 @@ def run_task(task: TaskDescription, stage_binary, env) -> TaskResult:
     started = time.perf_counter()
     result = TaskResult(task.task_id, env.worker_id, ok=True, metrics=context.metrics)
     try:
+        if env.slowdown:
+            time.sleep(env.slowdown)
+        if task.inject_failure:
+            raise InjectedFault(f"sc.faults.fail_task made attempt {task.attempt} of task "
+                                f"{task.partition} in stage {task.stage_id} fail")
         rdd, action = stage_binary
         records = rdd.iterator(task.partition, context)
         if task.kind == "result":
@@ -97,6 +104,10 @@ def run_task(task: TaskDescription, stage_binary, env) -> TaskResult:
     result.accumulator_updates = accumulators.collect_task_updates()
     result.duration = time.perf_counter() - started
     return result
+
+
+class InjectedFault(Exception):
+    """The failure that ``sc.faults.fail_task`` injects into a task attempt."""
 
 
 def user_frames(error: BaseException) -> list:

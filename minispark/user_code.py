@@ -36,10 +36,30 @@ def _explain_pickling_failure(stage, action, error) -> str:
                 cloudpickle.dumps(value)
             except Exception as inner:
                 return (f"Could not serialize the function of {rdd.op_name} at {rdd.call_site} "
-                        f"({_describe(value)}): {inner}. Functions run on the workers, so "
-                        "everything they use must be picklable: create locks, files, "
+                        f"({_describe(_users_function(value))}): {inner}. Functions run on the "
+                        "workers, so everything they use must be picklable: create locks, files, "
                         "connections and contexts inside the function, not outside it.")
     return f"Could not serialize the tasks of stage {stage.stage_id} ({stage.name}): {error}"
+
+
+def _users_function(function):
+    """The function to blame: ``map(f)`` keeps ``f`` in the closure of MiniSpark's own lambda."""
+    for cell in getattr(function, "__closure__", None) or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:   # a cell not yet filled
+            continue
+        if callable(value) and not _picklable(value):
+            return _users_function(value)
+    return function
+
+
+def _picklable(value) -> bool:
+    try:
+        cloudpickle.dumps(value)
+        return True
+    except Exception:
+        return False
 
 
 def _describe(function) -> str:

@@ -6,6 +6,7 @@ A worker is a plain Python process (``python -m minispark.worker``) started by t
 * ``("task", TaskDescription, binary or None)``: load the stage binary if it came along (it is
   sent to each worker once per stage and kept), run the task, send ``("result", TaskResult)``;
 * ``("unpersist", rdd_id)``: drop that RDD's cached blocks;
+* ``("slow", seconds)``: from now on, each task first sleeps that long (a fault to inject);
 * ``("forget_binary", binary_id)``: drop a stage binary that no job needs any more;
 * ``("stop",)``, or the socket closing: exit.
 
@@ -14,9 +15,13 @@ partitions), its shuffle directory (map outputs it wrote), loaded broadcast valu
 holds driver state. A watchdog thread exits the process when the driver disappears (a kernel
 restart, ``kill -9`` of the driver), so workers never outlive their driver.
 
+A heartbeat thread sends ``("heartbeat", None)`` every ``heartbeat_interval`` seconds, also
+while a task runs, so the driver can tell a busy worker (heartbeats) from a hung one (silence).
+
 It ignores SIGINT: Ctrl-C in a terminal is for the driver, which then decides what to cancel.
 """
 
+import faulthandler
 import os
 import pickle
 import signal
@@ -42,14 +47,30 @@ class WorkerEnv:
         os.makedirs(self.shuffle_dir, exist_ok=True)
         self.blocks = BlockStore(self.shuffle_dir)
         self.spill_threshold = spill_threshold
+        self.slowdown = 0.0        # seconds each task sleeps first (sc.faults.slow_worker)
 
 
-def serve(conn, env: WorkerEnv):
+class Channel:
+    """The worker's end of its socket; a lock lets the heartbeat thread send too."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.lock = threading.Lock()
+
+    def send(self, data: bytes):
+        with self.lock:
+            self.conn.send_bytes(data)
+
+    def receive(self):
+        return pickle.loads(self.conn.recv_bytes())
+
+
+def serve(channel: Channel, env: WorkerEnv):
     """The worker loop: run tasks until told to stop or the driver goes away."""
     binaries = {}
     while True:
         try:
-            message = pickle.loads(conn.recv_bytes())
+            message = channel.receive()
         except (EOFError, OSError):
             return
         kind = message[0]
@@ -58,7 +79,9 @@ def serve(conn, env: WorkerEnv):
             result = _load_binary(binaries, task, binary, env)
             if result is None:
                 result = run_task(task, binaries[task.binary_id], env)
-            conn.send_bytes(_dump_result(result))
+            channel.send(_dump_result(result))
+        elif kind == "slow":
+            env.slowdown = message[1]
         elif kind == "unpersist":
             env.blocks.remove_rdd(message[1])
         elif kind == "forget_binary":
@@ -91,6 +114,16 @@ def _dump_result(result: TaskResult) -> bytes:
         return cloudpickle.dumps(("result", failed), pickle.HIGHEST_PROTOCOL)
 
 
+def _send_heartbeats(channel: Channel, interval: float):
+    beat = pickle.dumps(("heartbeat", None))
+    while True:
+        time.sleep(interval)
+        try:
+            channel.send(beat)
+        except OSError:
+            return
+
+
 def _exit_when_driver_dies(driver_pid: int, period: float = 0.5):
     while True:
         if os.getppid() != driver_pid:
@@ -101,14 +134,17 @@ def _exit_when_driver_dies(driver_pid: int, period: float = 0.5):
 def main(argv):
     fd, worker_id, driver_pid = int(argv[1]), int(argv[2]), int(argv[3])
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    conn = Connection(fd)
-    settings = pickle.loads(conn.recv_bytes())
+    faulthandler.enable()   # a crash in native code still prints a Python traceback
+    channel = Channel(Connection(fd))
+    settings = channel.receive()
     # The driver's import path, so functions from the user's own modules unpickle here.
     sys.path[:0] = [p for p in settings["sys_path"] if p not in sys.path]
     threading.Thread(target=_exit_when_driver_dies, args=(driver_pid,), daemon=True).start()
     env = WorkerEnv(worker_id, settings["local_dir"], settings["spill_threshold"])
-    conn.send_bytes(pickle.dumps(("ready", os.getpid())))
-    serve(conn, env)
+    channel.send(pickle.dumps(("ready", os.getpid())))
+    threading.Thread(target=_send_heartbeats, args=(channel, settings["heartbeat_interval"]),
+                     daemon=True).start()
+    serve(channel, env)
 
 
 if __name__ == "__main__":
