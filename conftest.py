@@ -1,19 +1,82 @@
-"""Shared fixtures (at the root, so the doctests in minispark/ get them too): one context per test session for doctests and most tests.
+"""Shared fixtures (at the root, so the doctests in minispark/ get them too).
 
-Starting workers costs a few hundred milliseconds, so tests share one ``local[2]`` context
-(two workers, like a student's laptop). Tests that break or stop a context make their own.
+One context for (almost) everything. Starting workers costs a few hundred milliseconds, so
+tests and doctests share one ``local[2]`` context (two workers, like a student's laptop),
+created on first use by ``sc``.
+
+Some tests need a context of their own: a special configuration (a tiny spill threshold), or a
+context they stop to check what ``stop()`` cleans up. Like PySpark, MiniSpark allows one
+active SparkContext per process, so the two cannot coexist. The ``fresh_context`` fixture
+therefore *stops* the shared context, gives the test a factory for its own contexts, and stops
+those afterwards; the next test that asks for ``sc`` gets a newly started shared context.
+Nothing is patched: every context in the test session is a real one, made the public way.
+
+``sc`` is function-scoped so that it can notice that the shared context was stopped; it
+returns the same object to every test until then. Hypothesis warns about function-scoped
+fixtures because they are not reset between examples; that sharing is exactly what we want
+here, so the profile below silences that one health check (and the per-example deadline:
+examples run real jobs on real processes, whose timing is not the property under test).
 """
 
 import pytest
+from hypothesis import HealthCheck, settings
 
-from minispark import SparkContext
+from minispark import SparkConf, SparkContext
+
+settings.register_profile(
+    "minispark", deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+settings.load_profile("minispark")
+
+
+class SharedContext:
+    """The session's shared ``local[2]`` context, started on first use and after a stop."""
+
+    def __init__(self):
+        self.context = None
+
+    def get(self) -> SparkContext:
+        if self.context is None or self.context._stopped:
+            self.context = SparkContext("local[2]", "tests")
+        return self.context
+
+    def stop(self) -> None:
+        if self.context is not None:
+            self.context.stop()
+            self.context = None
 
 
 @pytest.fixture(scope="session")
-def sc():
-    context = SparkContext("local[2]", "tests")
-    yield context
-    context.stop()
+def _shared_context():
+    shared = SharedContext()
+    yield shared
+    shared.stop()
+
+
+@pytest.fixture
+def sc(_shared_context):
+    """The shared ``local[2]`` context (do not stop it; use ``fresh_context`` for that)."""
+    return _shared_context.get()
+
+
+@pytest.fixture
+def fresh_context(_shared_context):
+    """A factory ``fresh_context(master="local[2]", conf={key: value})`` for the test's own contexts.
+
+    The shared context is stopped first (only one context may be active); every context made
+    here is stopped when the test ends, and ``sc`` starts a new shared one when next asked.
+    """
+    _shared_context.stop()
+    made = []
+
+    def make(master="local[2]", conf=None):
+        spark_conf = SparkConf().setAll((conf or {}).items())
+        context = SparkContext(master, "tests-fresh", conf=spark_conf)
+        made.append(context)
+        return context
+
+    yield make
+    for context in made:
+        context.stop()
 
 
 @pytest.fixture(autouse=True)

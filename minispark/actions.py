@@ -9,6 +9,7 @@ All of them go through ``SparkContext.runJob`` (PySpark's name), which asks the 
 run one task per partition.
 """
 
+import gzip
 import heapq
 import math
 import operator
@@ -20,6 +21,9 @@ from functools import reduce as _reduce
 
 from .sampling import fraction_for_sample_size
 from .stats import StatCounter, histogram
+
+# compressionCodecClass of saveAsTextFile: Hadoop's codec class -> (how to open a part, suffix).
+_TEXT_CODECS = {"org.apache.hadoop.io.compress.GzipCodec": (gzip.open, ".gz")}
 
 
 class RDDActions:
@@ -285,7 +289,14 @@ class RDDActions:
         [1, 2, 3, 4, 5, 6]
         >>> sc.parallelize([10, 1, 2, 9, 3, 4, 5, 6, 7], 2).takeOrdered(6, key=lambda x: -x)
         [10, 9, 7, 6, 5, 4]
+        >>> sc.emptyRDD().takeOrdered(3)
+        []
         """
+        if num < 0:
+            raise ValueError("top N cannot be negative.")
+        if num == 0 or self.getNumPartitions() == 0:
+            return []
+
         def merge(a, b):
             return heapq.nsmallest(num, a + b, key)
 
@@ -417,18 +428,27 @@ class RDDActions:
 
         Each worker writes its own partition's file; the driver only creates the directory and
         the ``_SUCCESS`` marker, as Hadoop's output committer does.
+
+        ``compressionCodecClass`` may be Hadoop's gzip codec,
+        ``"org.apache.hadoop.io.compress.GzipCodec"``: the parts are then gzip files
+        ``part-NNNNN.gz`` (which ``textFile`` reads back). Other codecs are not supported.
         """
         from .errors import SparkException
 
+        if compressionCodecClass is not None and compressionCodecClass not in _TEXT_CODECS:
+            raise ValueError(
+                f"compressionCodecClass {compressionCodecClass!r} is not supported by MiniSpark; "
+                f"supported: {', '.join(_TEXT_CODECS)}")
+        opener, suffix = _TEXT_CODECS.get(compressionCodecClass, (open, ""))
         directory = os.path.abspath(path[len("file:"):] if path.startswith("file:") else path)
         if os.path.exists(directory):
             raise SparkException(f"Output directory file:{directory} already exists")
         os.makedirs(directory)
 
         def write_partition(split, iterator):
-            final = os.path.join(directory, f"part-{split:05d}")
-            temporary = os.path.join(directory, f".part-{split:05d}.inprogress")
-            with open(temporary, "wb") as part:
+            final = os.path.join(directory, f"part-{split:05d}{suffix}")
+            temporary = os.path.join(directory, f".part-{split:05d}{suffix}.inprogress")
+            with opener(temporary, "wb") as part:
                 for element in iterator:
                     if not isinstance(element, (str, bytes)):
                         element = str(element)

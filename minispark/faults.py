@@ -11,8 +11,11 @@
 * ``chaos(kill_probability, seed)``: at each task launch, kill the worker that got the task with
   that probability. The decision depends only on the seed and the task's (stage, stage attempt,
   partition, attempt), not on timing, so the same program and seed kill the same tasks every
-  run and a lesson replays the same story. Third task attempts and third stage attempts are
-  spared, so chaos alone cannot make a job fail;
+  run and a lesson replays the same story. While chaos is on, partition ``p`` always runs in
+  worker slot ``p mod N`` (a replacement worker takes its predecessor's slot) and tasks run in
+  waves of one per slot, a dead worker's files disappearing between waves, so what a kill
+  destroys, and therefore what must be recomputed, is reproducible too. Third task attempts and third
+  stage attempts are spared, so chaos alone cannot make a job fail;
 * ``clear()`` ends slow workers, pending task failures and chaos.
 
 Every injected fault is posted as a ``FaultInjected`` event, so a picture can show the cause
@@ -100,6 +103,11 @@ class FaultInjector:
         self._post("clear")
 
     # ---- hooks the scheduler calls when it launches a task -------------------------------------
+    @property
+    def deterministic_placement(self) -> bool:
+        """True while chaos is on: the scheduler then places tasks by partition number."""
+        return self._chaos is not None
+
     def should_fail(self, stage_id: int, partition: int) -> bool:
         with self._lock:
             for rule in self._fail_rules:

@@ -48,6 +48,7 @@ class WorkerHandle:
     worker_id: int
     process: subprocess.Popen
     conn: Connection
+    slot: int = 0                                # 0..N-1; a replacement takes the dead one's slot
     running: object = None                       # TaskDescription or None
     binaries: set = field(default_factory=set)
     ready: bool = False
@@ -91,6 +92,7 @@ class WorkerPool:
         self.heartbeat_interval = heartbeat_interval
         self.workers: dict[int, WorkerHandle] = {}
         self.lost: dict[int, str] = {}            # worker id -> why it was lost
+        self._lost_directories: list = []          # directories of lost workers, to delete
         self._next_id = 0
         # Writing a byte to the waker ends a wait() early (cancelling a job from another thread).
         self._waker_receive, self._waker_send = socket.socketpair()
@@ -98,8 +100,9 @@ class WorkerPool:
             self.start_worker()
 
     # ---- lifecycle -------------------------------------------------------------------------
-    def start_worker(self) -> WorkerHandle:
+    def start_worker(self, slot: int | None = None) -> WorkerHandle:
         worker_id = self._next_id
+        slot = len(self.workers) if slot is None else slot
         self._next_id += 1
         driver_end, worker_end = socket.socketpair()
         env = dict(os.environ)
@@ -117,14 +120,15 @@ class WorkerPool:
             "spill_threshold": self.spill_threshold,
             "heartbeat_interval": self.heartbeat_interval,
         }))
-        handle = WorkerHandle(worker_id, process, conn)
+        handle = WorkerHandle(worker_id, process, conn, slot)
         self.workers[worker_id] = handle
         return handle
 
     def replace(self, worker_id: int, reason: str) -> WorkerHandle:
-        """Forget a dead worker (its number stays in ``lost``) and start a new one."""
+        """Forget a dead worker (its number stays in ``lost``) and start a new one in its slot."""
+        slot = self.workers[worker_id].slot
         self._discard(worker_id, reason)
-        return self.start_worker()
+        return self.start_worker(slot)
 
     def kill(self, worker_id: int, reason: str = "killed by the driver", injected=False) -> None:
         """SIGKILL a worker. Its death is then reported by ``wait`` like any other."""
@@ -164,7 +168,12 @@ class WorkerPool:
             handle.process.kill()
         handle.process.wait()
         handle.conn.close()
-        shutil.rmtree(os.path.join(self.local_dir, f"worker-{worker_id}"), ignore_errors=True)
+        self._lost_directories.append(os.path.join(self.local_dir, f"worker-{worker_id}"))
+
+    def remove_lost_directories(self) -> None:
+        """Delete the directories of lost workers: their shuffle outputs are gone for good."""
+        while self._lost_directories:
+            shutil.rmtree(self._lost_directories.pop(), ignore_errors=True)
 
     # ---- tasks -----------------------------------------------------------------------------
     def idle_workers(self) -> list:

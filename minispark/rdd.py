@@ -149,7 +149,19 @@ class RDD(PairRDDFunctions, RDDActions):
         >>> rdd = sc.parallelize(["b", "a", "c"]).persist()
         >>> rdd.is_cached, rdd.getStorageLevel()
         (True, StorageLevel(False, True, False, False, 1))
+
+        As in Spark, a level cannot be changed once assigned (``unpersist()`` first), except on
+        an RDD marked by ``localCheckpoint()``.
+
+        >>> _ = rdd.persist(StorageLevel.DISK_ONLY)  # doctest: +IGNORE_EXCEPTION_DETAIL
+        Traceback (most recent call last):
+            ...
+        SparkException: Cannot change storage level of an RDD after it was already assigned a level
         """
+        if (self._storage_level != StorageLevel.NONE and storageLevel != self._storage_level
+                and self._checkpoint_state is None):
+            raise SparkException("Cannot change storage level of an RDD after it was already "
+                                 "assigned a level")
         if not self.is_cached:
             self.ctx._clean_when_unreachable(self, "cached", self._rdd_id)
         self.is_cached = True

@@ -240,7 +240,9 @@ def _read_lines(path, start, end, decode, context):
     """
     if path.endswith(".gz"):   # gzip cannot be split: the single split reads the whole file
         with gzip.open(path, "rb") as whole_file:
-            yield from _split_lines(whole_file.read(), decode, context)
+            data = whole_file.read()
+        if data:   # the newline at the end of the last line ends it: no empty line follows
+            yield from _split_lines(data[:-1] if data.endswith(b"\n") else data, decode, context)
         return
     with open(path, "rb") as text_file:
         text_file.seek(start)
@@ -270,6 +272,8 @@ def _read_lines(path, start, end, decode, context):
 def _split_lines(data: bytes, decode, context):
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n")
+        if data.endswith(b"\r"):   # the "\r" of a "\r\n" whose "\n" the caller cut off
+            data = data[:-1]
     lines = data.decode("utf-8").split("\n") if decode else data.split(b"\n")
     if context is not None:
         context.metrics.records_read += len(lines)

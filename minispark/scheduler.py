@@ -143,7 +143,11 @@ class DAGScheduler:
         except BaseException as error:
             if isinstance(error, (KeyboardInterrupt, JobCancelledError)):
                 self._kill_running(job)
-            self._post(events.JobEnded(job_id, time.time(), False, f"{type(error).__name__}: {error}"))
+            reason = f"{type(error).__name__}: {error}"
+            for stage_id in sorted(job.running):   # every started stage gets its end event
+                self._post(events.StageCompleted(stage_id, self.stage_attempts[stage_id], job_id,
+                                                 time.time(), failure=reason))
+            self._post(events.JobEnded(job_id, time.time(), False, reason))
             raise
         finally:
             self.running_group = None
@@ -300,7 +304,13 @@ class DAGScheduler:
 
     # ---- launching tasks --------------------------------------------------------------------
     def _launch_tasks(self, job):
-        for handle in self.pool.idle_workers():
+        if self.faults is not None and self.faults.deterministic_placement:
+            # Under chaos, tasks run in waves (one per worker slot) so that what a kill destroys
+            # never depends on timing: a lost worker's files disappear between waves only.
+            if job.launched:
+                return
+            self.pool.remove_lost_directories()
+        for handle in sorted(self.pool.idle_workers(), key=lambda h: h.slot):
             queued = self._pick_task(job, handle.worker_id)
             if queued is None:
                 continue
@@ -308,19 +318,31 @@ class DAGScheduler:
             if self.faults is not None and self.faults.should_fail(task.stage_id, task.partition):
                 task = replace(task, inject_failure=True)
             _, binary = self.binaries[task.stage_id]
+            doomed = self.faults is not None and self.faults.should_kill(
+                task.stage_id, task.stage_attempt, task.partition, task.attempt)
+            if doomed:
+                # SIGKILL before the task is sent: it can never run, whatever the timing.
+                self.faults.chaos_kill(handle.worker_id, task.stage_id, task.partition)
             if not self.pool.launch(handle.worker_id, task, binary):
-                job.queue.insert(0, queued)
-                continue
+                if not doomed:
+                    job.queue.insert(0, queued)
+                    continue
+                handle.running = task   # its death reports this task as lost
             job.launched[task.task_id] = (task, handle.worker_id, time.time())
             self._post(events.TaskStarted(task.task_id, task.stage_id, task.stage_attempt,
                                           task.partition, task.attempt, handle.worker_id,
                                           time.time(), job.job_id, task.speculative))
-            if self.faults is not None and self.faults.should_kill(
-                    task.stage_id, task.stage_attempt, task.partition, task.attempt):
-                self.faults.chaos_kill(handle.worker_id, task.stage_id, task.partition)
 
     def _pick_task(self, job, worker_id):
         now, alive = time.time(), len(self.pool.workers)
+        if self.faults is not None and self.faults.deterministic_placement:
+            # Under chaos, partition p always runs in worker slot p mod N, so what a kill
+            # destroys (the outputs that slot already wrote) is as reproducible as the kill.
+            slot = self.pool.workers[worker_id].slot
+            for index, queued in enumerate(job.queue):
+                if queued.task.partition % alive == slot:
+                    return job.queue.pop(index)
+            return None
         for index, queued in enumerate(job.queue):
             waited_enough = now - queued.queued_at >= self.locality_wait
             if queued.preferred_worker not in (None, worker_id) and not waited_enough \
@@ -447,6 +469,8 @@ class DAGScheduler:
         self._post(events.BlocksLost(died.worker_id, now, [list(b) for b in lost_blocks],
                                      lost_outputs))
         replacement = self.pool.replace(died.worker_id, reason)
+        if self.faults is None or not self.faults.deterministic_placement:
+            self.pool.remove_lost_directories()
         self._post(events.WorkerAdded(replacement.worker_id, replacement.pid, time.time()))
         self._requeue_lost_map_outputs(job, lost_outputs)
         launched = job.launched.pop(died.task.task_id, None) if died.task else None

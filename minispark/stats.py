@@ -136,6 +136,7 @@ def histogram(rdd, buckets):
             inc = (maxv - minv) * 1.0 / buckets
         edges = [i * inc + minv for i in range(buckets)]
         edges.append(maxv)
+        returned_edges = edges
         even = True
     elif isinstance(buckets, (list, tuple)):
         if len(buckets) < 2:
@@ -147,6 +148,7 @@ def histogram(rdd, buckets):
         if len(set(buckets)) != len(buckets):
             raise ValueError("buckets should not contain duplicated values")
         edges = list(buckets)
+        returned_edges = buckets    # as given, a list or a tuple (as PySpark returns it)
         minv, maxv = edges[0], edges[-1]
         even = False
         inc = None
@@ -179,4 +181,4 @@ def histogram(rdd, buckets):
     def merge_counters(a, b):
         return [i + j for i, j in zip(a, b)]
 
-    return edges, rdd.mapPartitions(count_partition).reduce(merge_counters)
+    return returned_edges, rdd.mapPartitions(count_partition).reduce(merge_counters)
