@@ -67,8 +67,7 @@ def write_map_output(dependency, records, context, map_id: int) -> MapStatus:
         create = dependency.aggregator.create_combiner
         merge = dependency.aggregator.merge_value
         combiners: dict = {}
-        count = 0
-        for count, (key, value) in enumerate(records, 1):
+        for key, value in records:
             if key in combiners:
                 combiners[key] = merge(combiners[key], value)
             else:
@@ -78,12 +77,10 @@ def write_map_output(dependency, records, context, map_id: int) -> MapStatus:
                                          env.shuffle_dir, metrics))
                     combiners = {}
         buckets = _bucket_items(combiners.items(), partitioner, num_reduce)
-        metrics.records_written += count
     else:
         buckets = [[] for _ in range(num_reduce)]
         buffered = 0
         for record in records:
-            metrics.records_written += 1
             buckets[partitioner(record[0])].append(record)
             buffered += 1
             if buffered >= limit:
@@ -93,6 +90,7 @@ def write_map_output(dependency, records, context, map_id: int) -> MapStatus:
 
     metrics.shuffle_records_written = sum(len(b) for b in buckets) + sum(
         count for _, _, count in spills)
+    metrics.records_written = metrics.shuffle_records_written
     name = f"shuffle_{dependency.shuffle_id}_{map_id}_{context.taskAttemptId()}.data"
     final_path = os.path.join(env.shuffle_dir, name)
     offsets = [0]
