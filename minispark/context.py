@@ -205,6 +205,15 @@ class SparkContext:
     def statusTracker(self) -> StatusTracker:
         return self._status_tracker
 
+    def setWaitCallback(self, callback) -> None:
+        """MiniSpark's addition: call ``callback()`` about every 50 ms while a job runs.
+
+        It runs on the thread that started the job. The Jupyter layer uses it to handle widget
+        clicks (kill a worker, cancel the job) while a cell is busy running an action.
+        ``None`` removes it.
+        """
+        self._scheduler.wait_callback = callback
+
     def addSparkListener(self, listener, synchronous=False):
         """Call ``listener(event)`` for every scheduler event (see :mod:`minispark.events`)."""
         self.listener_bus.add_listener(listener, synchronous)

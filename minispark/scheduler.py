@@ -113,6 +113,7 @@ class DAGScheduler:
         self.startup_failures = 0        # workers that died before they were ready
         self.lost_blocks: dict = {}      # (rdd id, partition) -> why its cached block was lost
         self.cancel_reason = None        # set by cancel() from another thread
+        self.wait_callback = None        # called on the driver thread while a job waits
         self.running_group = None        # job group of the job running now
 
     # ---- a job from start to end ----------------------------------------------------------
@@ -136,6 +137,8 @@ class DAGScheduler:
                 for happened in self.pool.wait(self._wait_timeout(job)):
                     self._handle(job, happened)
                 self._check_liveness(job)
+                if self.wait_callback is not None:
+                    self.wait_callback()
                 if self.settings.speculation:
                     self._speculate(job)
                 if self.cancel_reason is not None:
@@ -201,8 +204,11 @@ class DAGScheduler:
                                  speculative=True)
 
     def _wait_timeout(self, job):
-        # Tasks held back for locality must be looked at again when their wait runs out.
-        return 0.05 if job.queue and self.pool.idle_workers() else 1.0
+        # Tasks held back for locality must be looked at again when their wait runs out, and
+        # a wait callback (widget clicks in Jupyter) must run often enough to feel immediate.
+        if self.wait_callback is not None or (job.queue and self.pool.idle_workers()):
+            return 0.05
+        return 1.0
 
     # ---- submitting stages ----------------------------------------------------------------
     def _submit_stage(self, job, stage):
