@@ -41,6 +41,7 @@ class FaultInjected:
     stage_id: int | None = None
     partition: int | None = None
     detail: str = ""
+    value: float | None = None     # seconds for slow_worker, probability for chaos
 
 
 @dataclass
@@ -74,7 +75,8 @@ class FaultInjector:
             raise ValueError(f"seconds must be >= 0, got {seconds}")
         self._slow[worker_id] = seconds
         handle.send(("slow", float(seconds)))
-        self._post("slow_worker", worker_id=worker_id, detail=f"+{seconds} s per task")
+        self._post("slow_worker", worker_id=worker_id, detail=f"+{seconds} s per task",
+                   value=float(seconds))
 
     def fail_task(self, stage_id=None, partition=None, times: int = 1) -> None:
         """Make the next ``times`` task attempts matching stage and partition raise."""
@@ -89,7 +91,7 @@ class FaultInjector:
         if not 0 <= kill_probability <= 1:
             raise ValueError(f"kill_probability must be between 0 and 1, got {kill_probability}")
         self._chaos = (kill_probability, seed) if kill_probability > 0 else None
-        self._post("chaos", detail=f"p={kill_probability}, seed={seed}")
+        self._post("chaos", detail=f"p={kill_probability}, seed={seed}", value=kill_probability)
 
     def clear(self) -> None:
         """Remove every injected fault that is still active."""

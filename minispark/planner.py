@@ -25,6 +25,7 @@ RDD without any scheduler, for tests and pictures:
 [('ShuffleMapStage', 2, ['map', 'flatMap', 'parallelize']), ('ResultStage', 2, ['reduceByKey'])]
 """
 
+import itertools
 from dataclasses import dataclass
 
 
@@ -96,9 +97,10 @@ def shuffle_dependencies_of_stage(rdd) -> list:
 class StagePlanner:
     """Creates stages with increasing ids and reuses ShuffleMapStages by shuffle id."""
 
-    def __init__(self, first_stage_id: int = 0):
-        self.next_stage_id = first_stage_id
+    def __init__(self, stage_ids=None):
+        self.stage_ids = stage_ids if stage_ids is not None else itertools.count()
         self.shuffle_stages: dict = {}    # shuffle id -> ShuffleMapStage
+        self.first_stage_id = None        # the first id this planner handed out
 
     def result_stage(self, rdd, func, partitions, job_id) -> ResultStage:
         parents = self._parent_stages(rdd, job_id)
@@ -120,8 +122,9 @@ class StagePlanner:
         return stage
 
     def _new_id(self) -> int:
-        stage_id = self.next_stage_id
-        self.next_stage_id += 1
+        stage_id = next(self.stage_ids)
+        if self.first_stage_id is None:
+            self.first_stage_id = stage_id
         return stage_id
 
 

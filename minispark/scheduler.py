@@ -40,6 +40,7 @@ State of a job (``JobState``), each a plain field:
 [10, 20, 30]
 """
 
+import itertools
 import os
 import pickle
 import time
@@ -55,6 +56,10 @@ from .storage import BlockLocations
 from .tasks import TaskDescription
 
 MAX_CONSECUTIVE_STAGE_ATTEMPTS = 4   # spark.stage.maxConsecutiveAttempts
+
+# Job, stage and task ids count up for the whole process, not per context, so that pictures
+# and logs of a notebook that stops and starts contexts never show two different "job 0"s.
+_JOB_IDS, _STAGE_IDS, _TASK_IDS = itertools.count(), itertools.count(), itertools.count()
 
 
 @dataclass(frozen=True)
@@ -103,13 +108,11 @@ class DAGScheduler:
         self.locality_wait = settings.locality_wait
         self.on_accumulators = on_accumulators    # called with {aid: update} per counted task
         self.faults = faults                      # the FaultInjector, consulted at each launch
-        self.planner = StagePlanner()
+        self.planner = StagePlanner(_STAGE_IDS)
         self.map_outputs: dict = {}      # shuffle id -> [MapStatus or None] per map partition
         self.blocks = BlockLocations()   # cached partitions -> worker
         self.stage_attempts: dict = {}   # stage id -> latest attempt number
         self.binaries: dict = {}         # stage id -> (binary id, bytes)
-        self.next_job_id = 0
-        self.next_task_id = 0
         self.startup_failures = 0        # workers that died before they were ready
         self.lost_blocks: dict = {}      # (rdd id, partition) -> why its cached block was lost
         self.cancel_reason = None        # set by cancel() from another thread
@@ -118,8 +121,7 @@ class DAGScheduler:
 
     # ---- a job from start to end ----------------------------------------------------------
     def run_job(self, rdd, func, partitions, description, group_id=None) -> list:
-        job_id = self.next_job_id
-        self.next_job_id += 1
+        job_id = next(_JOB_IDS)
         final = self.planner.result_stage(rdd, func, partitions, job_id)
         job = JobState(job_id, final, [None] * len(partitions))
         job.stages = {s.stage_id: s for s in all_stages(final)}
@@ -271,10 +273,9 @@ class DAGScheduler:
     def _queue_task(self, job, stage, partition, position, stage_attempt, binary_id, attempt,
                     avoid_worker, speculative=False):
         task = TaskDescription(
-            self.next_task_id, job.job_id, stage.stage_id, stage_attempt, partition, attempt,
+            next(_TASK_IDS), job.job_id, stage.stage_id, stage_attempt, partition, attempt,
             "shuffle_map" if isinstance(stage, ShuffleMapStage) else "result", binary_id,
             self._shuffle_inputs(stage), position, speculative=speculative)
-        self.next_task_id += 1
         job.queue.append(QueuedTask(task, self._preferred_worker(stage.rdd, partition),
                                     avoid_worker, time.time()))
 
@@ -324,8 +325,11 @@ class DAGScheduler:
             if self.faults is not None and self.faults.should_fail(task.stage_id, task.partition):
                 task = replace(task, inject_failure=True)
             _, binary = self.binaries[task.stage_id]
+            # Chaos counts stages from this context's first, so a rerun in the same process
+            # (whose stage ids continue) draws the same kills.
             doomed = self.faults is not None and self.faults.should_kill(
-                task.stage_id, task.stage_attempt, task.partition, task.attempt)
+                task.stage_id - self.planner.first_stage_id, task.stage_attempt, task.partition,
+                task.attempt)
             if doomed:
                 # SIGKILL before the task is sent: it can never run, whatever the timing.
                 self.faults.chaos_kill(handle.worker_id, task.stage_id, task.partition)
