@@ -16,6 +16,7 @@ program runs on PySpark.
 
 import atexit
 import collections
+import contextlib
 import os
 import pickle
 import re
@@ -113,6 +114,8 @@ class SparkContext:
                                        self._add_accumulator_updates, self.faults)
         for handle in self._pool.workers.values():
             self.listener_bus.post(events.WorkerAdded(handle.worker_id, handle.pid, time.time()))
+        self._keeper = _PoolKeeper(self)
+        self._keeper.start()
         atexit.register(self.stop)
 
     # ---- life cycle ------------------------------------------------------------------------
@@ -132,7 +135,9 @@ class SparkContext:
             self._stopped = True
             if SparkContext._active_spark_context is self:
                 SparkContext._active_spark_context = None
-        self._pool.stop()
+        self._keeper.stop()
+        with self._job_lock:
+            self._pool.stop()
         self.listener_bus.wait_until_empty(timeout=5)
         self.listener_bus.stop()
         if self._event_log is not None:
@@ -363,7 +368,7 @@ class SparkContext:
         partitions = list(partitions)
         description = self._local_properties.get("spark.job.description") or \
             f"{_action_name()} at {user_call_site()}"
-        with self._job_lock:   # MiniSpark runs one job at a time
+        with self._keeper.job_wanted(), self._job_lock:   # MiniSpark runs one job at a time
             self._free_unreachable()
             results = self._scheduler.run_job(rdd, partitionFunc, partitions, description,
                                               self._local_properties.get("spark.jobGroup.id"))
@@ -413,6 +418,48 @@ def _parse_master(master: str, conf: SparkConf):
         raise ValueError(f"Asked to run locally with {num_workers} threads")
     max_failures = int(failures) if failures else int(conf.get("spark.task.maxFailures", 4))
     return num_workers, max_failures
+
+
+class _PoolKeeper(threading.Thread):
+    """Between jobs, watches the workers so a death or a hang is handled at once, not at the
+    next job. It steps aside (``job_wanted``) whenever a job wants to run."""
+
+    def __init__(self, ctx):
+        super().__init__(name="minispark-pool-keeper", daemon=True)
+        self.ctx = ctx
+        self.jobs_wanting = 0
+        self.condition = threading.Condition()
+        self.stopping = False
+
+    @contextlib.contextmanager
+    def job_wanted(self):
+        with self.condition:
+            self.jobs_wanting += 1
+        self.ctx._pool.wake()            # end the keeper's wait now
+        try:
+            yield
+        finally:
+            with self.condition:
+                self.jobs_wanting -= 1
+                self.condition.notify_all()
+
+    def run(self):
+        while True:
+            with self.condition:
+                while self.jobs_wanting and not self.stopping:
+                    self.condition.wait()
+            with self.ctx._job_lock:
+                if self.stopping:
+                    return
+                if not self.jobs_wanting:
+                    self.ctx._scheduler.tend_pool(0.5)
+
+    def stop(self):
+        with self.condition:
+            self.stopping = True
+            self.condition.notify_all()
+        self.ctx._pool.wake()
+        self.join(timeout=5)
 
 
 def _scheduler_settings(conf: SparkConf, max_failures: int) -> SchedulerSettings:

@@ -6,8 +6,8 @@
   retried elsewhere, its cached blocks and shuffle outputs are gone, a new worker replaces it;
 * ``slow_worker(w, seconds)``: every task on ``w`` first sleeps that long (a straggler; with
   ``spark.speculation`` on, a copy of its task runs elsewhere and the faster one wins);
-* ``fail_task(stage_id=None, partition=None, times=1)``: the next matching task attempts raise
-  ``InjectedFault`` inside the worker, so the task is retried;
+* ``fail_task(stage_id=None, partition=None, times=1, worker_id=None)``: the next matching task
+  attempts raise ``InjectedFault`` inside the worker, so the task is retried;
 * ``chaos(kill_probability, seed)``: at each task launch, kill the worker that got the task with
   that probability. The decision depends only on the seed and the task's (stage, stage attempt,
   partition, attempt), not on timing, so the same program and seed kill the same tasks every
@@ -48,6 +48,7 @@ class FaultInjected:
 class _FailRule:
     stage_id: int | None
     partition: int | None
+    worker_id: int | None
     remaining: int
 
 
@@ -78,13 +79,16 @@ class FaultInjector:
         self._post("slow_worker", worker_id=worker_id, detail=f"+{seconds} s per task",
                    value=float(seconds))
 
-    def fail_task(self, stage_id=None, partition=None, times: int = 1) -> None:
-        """Make the next ``times`` task attempts matching stage and partition raise."""
+    def fail_task(self, stage_id=None, partition=None, times: int = 1, worker_id=None) -> None:
+        """Make the next ``times`` task attempts matching stage, partition and worker raise."""
         if times < 1:
             raise ValueError(f"times must be >= 1, got {times}")
+        if worker_id is not None:
+            self._require_worker(worker_id)
         with self._lock:
-            self._fail_rules.append(_FailRule(stage_id, partition, times))
-        self._post("fail_task", stage_id=stage_id, partition=partition, detail=f"{times} time(s)")
+            self._fail_rules.append(_FailRule(stage_id, partition, worker_id, times))
+        self._post("fail_task", worker_id=worker_id, stage_id=stage_id, partition=partition,
+                   detail=f"{times} time(s)")
 
     def chaos(self, kill_probability: float, seed: int = 0) -> None:
         """Kill the worker of each launched task with ``kill_probability``, reproducibly."""
@@ -110,10 +114,11 @@ class FaultInjector:
         """True while chaos is on: the scheduler then places tasks by partition number."""
         return self._chaos is not None
 
-    def should_fail(self, stage_id: int, partition: int) -> bool:
+    def should_fail(self, stage_id: int, partition: int, worker_id: int) -> bool:
         with self._lock:
             for rule in self._fail_rules:
-                if rule.stage_id in (None, stage_id) and rule.partition in (None, partition):
+                if rule.stage_id in (None, stage_id) and rule.partition in (None, partition) \
+                        and rule.worker_id in (None, worker_id):
                     rule.remaining -= 1
                     if rule.remaining == 0:
                         self._fail_rules.remove(rule)

@@ -160,6 +160,18 @@ class DAGScheduler:
         self._post(events.JobEnded(job_id, time.time(), True))
         return job.results
 
+    def tend_pool(self, timeout: float) -> None:
+        """Between jobs: notice dead or hung workers at once, and replace them.
+
+        Results that arrive now belong to jobs that already ended (a cancelled job's tasks);
+        they are dropped, which frees their workers.
+        """
+        between_jobs = JobState(-1, None, [])
+        for happened in self.pool.wait(timeout):
+            if isinstance(happened, WorkerDied):
+                self._worker_lost(between_jobs, happened)
+        self._check_liveness(between_jobs)
+
     def remove_shuffle(self, shuffle_id: int) -> None:
         """Forget a shuffle no RDD can read any more, and delete its map output files."""
         self.planner.shuffle_stages.pop(shuffle_id, None)
@@ -322,7 +334,8 @@ class DAGScheduler:
             if queued is None:
                 continue
             task = queued.task
-            if self.faults is not None and self.faults.should_fail(task.stage_id, task.partition):
+            if self.faults is not None and self.faults.should_fail(task.stage_id, task.partition,
+                                                                   handle.worker_id):
                 task = replace(task, inject_failure=True)
             _, binary = self.binaries[task.stage_id]
             # Chaos counts stages from this context's first, so a rerun in the same process
