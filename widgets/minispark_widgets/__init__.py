@@ -1,0 +1,19 @@
+"""The Jupyter layer of MiniSpark: ``%load_ext minispark``, magics and a live DAG explorer.
+
+* :mod:`model`: the explorer's state, rebuilt from scheduler events only;
+* :mod:`layout` and :mod:`render`: the lineage DAG with its stage boxes, as SVG;
+* :mod:`explorer` and :mod:`workers`: the ipywidgets views, with buttons that break workers;
+* :mod:`timeline`: tasks per worker over time, with matplotlib;
+* :mod:`live`: live explorers for the jobs of a ``%%minispark`` cell;
+* :mod:`magics`: ``%minispark start | status | stop | dag | kill | slow | fail | chaos |
+  clear | timeline | replay`` and ``%%minispark``.
+"""
+
+__version__ = "0.1.0"
+
+
+def load_ipython_extension(ipython):
+    """Register the magics (``%load_ext minispark``); loading twice is harmless."""
+    from .magics import MiniSparkMagics
+
+    ipython.register_magics(MiniSparkMagics)

@@ -1,0 +1,505 @@
+"""Where to draw a job's DAG: boxes for RDDs and stages, paths for dependencies.
+
+``layout_plan(plan)`` turns a plan (``planner.describe_plan``: the stages and RDDs of a job) into a
+``Layout``: plain integer geometry, computed once per job. The live explorer only restyles it
+(``render.render_svg`` colours the stage boxes as events arrive), so a picture never jumps about.
+
+The picture reads like Spark's UI: data flows from the top (the sources) to the bottom (the RDD
+the action was called on); each stage is a box around the RDDs its tasks compute, parent stages
+above their children; a narrow dependency is a solid edge, a shuffle dependency a dashed one.
+An RDD computed by several stages (a cached RDD read twice) is drawn once, in the first of them.
+
+Two engines place the boxes:
+
+* ``"dot"``: Graphviz's layered layout through pygraphviz, one cluster subgraph per stage.
+  No text is given to Graphviz, so it never measures fonts: node sizes are fixed here.
+* ``"layered"``: the same idea in pure Python, for machines without pygraphviz. Stages are
+  cut into *bands* (rows of stage boxes, parents above children); inside its box each stage's
+  RDDs are cut into rows by ``networkx.topological_generations``. An edge that skips rows gets
+  a *dummy* slot in every row it crosses (inside its own stage box, or in a channel between
+  boxes), so it bends around nodes instead of running behind them. In each row the slots are
+  ordered by the mean position of their parents (the barycenter heuristic) to avoid crossings.
+
+Everything is sorted and rounded to integers, so equal plans give equal layouts, byte for byte.
+
+>>> plan = {"stages": [{"stage_id": 0, "kind": "ResultStage", "name": "map at x.py:1",
+...                     "num_tasks": 2, "parent_ids": [], "rdd_ids": [1, 0]}],
+...         "rdds": [{"rdd_id": 0, "op_name": "parallelize", "class_name": "ParallelCollectionRDD",
+...                   "num_partitions": 2, "parents": []},
+...                  {"rdd_id": 1, "op_name": "map", "class_name": "MapPartitionsRDD",
+...                   "num_partitions": 2, "parents": [{"rdd_id": 0, "shuffle": False}]}]}
+>>> layout = layout_plan(plan, engine="layered")
+>>> layout.nodes[1].label, layout.nodes[1].sublabel, layout.stages[0].label
+('map', 'MapPartitionsRDD [1] · 2 partitions', 'Stage 0 (ResultStage)')
+>>> layout.nodes[0].y < layout.nodes[1].y      # the source is above
+True
+"""
+
+import math
+from dataclasses import dataclass
+
+import networkx as nx
+
+# Sizes in pixels, shared with render.py (which draws text at these sizes).
+LABEL_SIZE, SUBLABEL_SIZE, HEADER_SIZE = 13, 11, 12
+NODE_H = 42          # an RDD box: two lines of text
+PAD = 12             # inside a stage box, around its nodes
+HEADER_H = 22        # the stage label line at the top of a stage box
+GAP = 24             # between slots of one row
+ROW_GAP = 30         # between rows inside a stage box
+BAND_GAP = 28        # between stage boxes (vertically and horizontally)
+DUMMY_W = 12         # the slot a passing edge takes in a row
+MARGIN = 16          # around the whole picture
+STATE_RESERVE = " · resubmitted"   # render appends the stage state to its label
+
+
+@dataclass(frozen=True)
+class NodeBox:
+    """One RDD: a box with its operation (label) and kind, id and partitions (sublabel)."""
+    x: int
+    y: int
+    w: int
+    h: int
+    label: str        # the operation: "reduceByKey"
+    sublabel: str     # "ShuffledRDD [3] · 4 partitions"
+    stage_id: int     # the stage box it is drawn in
+    detail: str = ""  # for a tooltip: call site, storage level
+
+
+@dataclass(frozen=True)
+class StageBox:
+    x: int
+    y: int
+    w: int
+    h: int
+    label: str        # "Stage 1 (ResultStage)"
+    detail: str = ""  # for a tooltip: "reduceByKey at wordcount.py:12, 4 tasks"
+    note: str = ""    # in a box with no RDD of its own: "computes RDD [1] map, drawn in Stage 0"
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A dependency, drawn from the parent RDD (src) down to the child RDD (dst).
+
+    ``points`` is a cubic Bézier path: the start, then three points (control, control, end) per
+    segment. It starts on the bottom of the parent's box and ends on the top of the child's.
+    """
+    src_rdd: int
+    dst_rdd: int
+    shuffle: bool
+    points: list
+
+
+@dataclass(frozen=True)
+class Layout:
+    width: int
+    height: int
+    nodes: dict       # rdd id -> NodeBox
+    stages: dict      # stage id -> StageBox
+    edges: list       # Edge, sorted by (src_rdd, dst_rdd)
+    engine: str       # "dot" or "layered"
+
+
+def text_width(text: str, size: int, bold: bool = False) -> int:
+    """A generous estimate of the drawn width of ``text`` in a sans-serif font."""
+    return math.ceil(len(text) * size * (0.64 if bold else 0.6))
+
+
+def layout_plan(plan: dict, engine: str = "auto") -> Layout:
+    """Place the RDDs, stages and dependencies of ``plan`` (see ``planner.describe_plan``).
+
+    ``engine`` is ``"dot"`` (needs pygraphviz), ``"layered"`` (pure Python) or ``"auto"``
+    (dot when pygraphviz imports, else layered).
+    """
+    if engine not in ("auto", "dot", "layered"):
+        raise ValueError(f"engine must be 'auto', 'dot' or 'layered', not {engine!r}")
+    dag = _Dag(plan)
+    if engine == "auto":
+        try:
+            import pygraphviz  # noqa: F401
+            engine = "dot"
+        except ImportError:
+            engine = "layered"
+    nodes, stages, paths = (_dot if engine == "dot" else _layered)(dag)
+    return _finish(dag, nodes, stages, paths, engine)
+
+
+class _Dag:
+    """The plan as a graph: RDDs, their home stages, edges, and the sizes of the boxes."""
+
+    def __init__(self, plan):
+        try:
+            stages, rdds = plan["stages"], {r["rdd_id"]: r for r in plan["rdds"]}
+        except (KeyError, TypeError) as error:
+            raise ValueError("plan must be a dict with 'stages' and 'rdds' lists, as made by "
+                             "minispark.planner.describe_plan") from error
+        self.rdds, self.stage_info = rdds, {s["stage_id"]: s for s in stages}
+        self.stage_ids = sorted(self.stage_info)
+        self.graph = nx.DiGraph()
+        self.graph.add_nodes_from(sorted(rdds))
+        for rdd_id in sorted(rdds):
+            for parent in rdds[rdd_id].get("parents", []):
+                if parent["rdd_id"] in rdds:   # a parent outside the plan is not drawn
+                    shuffle = bool(parent["shuffle"]) or bool(
+                        self.graph.get_edge_data(parent["rdd_id"], rdd_id, {}).get("shuffle"))
+                    self.graph.add_edge(parent["rdd_id"], rdd_id, shuffle=shuffle)
+        if not nx.is_directed_acyclic_graph(self.graph):
+            raise ValueError("the plan's RDD dependencies form a cycle")
+        self.home = self._homes(prefer_small=True)
+        if not nx.is_directed_acyclic_graph(self.meta_graph()):
+            self.home = self._homes(prefer_small=False)
+            if not nx.is_directed_acyclic_graph(self.meta_graph()):
+                raise ValueError("the plan's stages depend on each other in a cycle")
+        self.members = {s: sorted(r for r, h in self.home.items() if h == s) for s in self.stage_ids}
+        # Every node of a stage gets the same width, wide enough for its texts and the label.
+        self.node_w = {}
+        for s in self.stage_ids:
+            header = text_width(self.stage_label(s) + STATE_RESERVE, HEADER_SIZE, bold=True)
+            texts = [text_width(self.label(r), LABEL_SIZE, bold=True) for r in self.members[s]]
+            texts += [text_width(self.sublabel(r), SUBLABEL_SIZE) for r in self.members[s]]
+            if not self.members[s]:
+                texts.append(text_width(self.note(s), SUBLABEL_SIZE))
+            self.node_w[s] = max([header - 2 * PAD, 120] + [w + 20 for w in texts])
+
+    def stage_label(self, stage_id) -> str:
+        return f"Stage {stage_id} ({self.stage_info[stage_id]['kind']})"
+
+    def _homes(self, prefer_small) -> dict:
+        """RDD id -> the stage whose box it is drawn in.
+
+        Of the stages that compute an RDD, one that no other of them must wait for; of those,
+        the stage with the fewest RDDs (so that ``a`` in ``a.union(b)`` and ``a.reduceByKey``
+        is drawn in the small stage of ``a.reduceByKey``, not as part of the union's), then
+        the first. When that would make stages draw each other's RDDs in a circle, simply the
+        first (stage ids grow from the sources to the result, so that order is always safe).
+        """
+        stage_graph = nx.DiGraph((p, s) for s in self.stage_ids
+                                 for p in self.stage_info[s]["parent_ids"] if p in self.stage_info)
+        stage_graph.add_nodes_from(self.stage_ids)
+        computed_by = {}
+        for s in self.stage_ids:
+            for r in self.stage_info[s]["rdd_ids"]:
+                computed_by.setdefault(r, []).append(s)
+        home = {}
+        for r, rdd in sorted(self.rdds.items()):
+            stages = computed_by.get(r) or ([rdd["stage_id"]] if rdd.get("stage_id") in self.stage_info else [])
+            if not stages:
+                raise ValueError(f"RDD {r} belongs to no stage of the plan")
+            if prefer_small:
+                stages = [s for s in stages if not nx.ancestors(stage_graph, s) & set(stages)]
+                home[r] = min(stages, key=lambda s: (len(self.stage_info[s]["rdd_ids"]), s))
+            else:
+                home[r] = min(stages)
+        return home
+
+    def note(self, stage_id) -> str:
+        """What an empty stage box says: the stage's last RDD is drawn in another stage."""
+        if self.members[stage_id]:
+            return ""
+        final = self.stage_info[stage_id]["rdd_ids"][0]
+        return f"computes RDD [{final}] {self.label(final)}, drawn in Stage {self.home[final]}"
+
+    def label(self, rdd_id) -> str:
+        return self.rdds[rdd_id]["op_name"]
+
+    def sublabel(self, rdd_id) -> str:
+        rdd, n = self.rdds[rdd_id], self.rdds[rdd_id]["num_partitions"]
+        return f"{rdd['class_name']} [{rdd_id}] · {n} partition{'' if n == 1 else 's'}"
+
+    def meta_graph(self) -> nx.DiGraph:
+        """Stages, with an edge wherever one stage must be drawn above another."""
+        meta, drawn = nx.DiGraph(), set(self.home.values())
+        meta.add_nodes_from(self.stage_ids)
+        for s in self.stage_ids:
+            meta.add_edges_from((p, s) for p in self.stage_info[s]["parent_ids"] if p in meta)
+            if s not in drawn:   # all its RDDs are drawn in other stages: below them
+                meta.add_edges_from((self.home[r], s) for r in self.stage_info[s]["rdd_ids"]
+                                    if r in self.home)
+        meta.add_edges_from((self.home[u], self.home[v]) for u, v in self.graph.edges
+                            if self.home[u] != self.home[v])
+        meta.remove_edges_from(list(nx.selfloop_edges(meta)))
+        return meta
+
+
+def _alap_layers(graph) -> list:
+    """Layers of a DAG with every node as low as possible (sinks in the last layer), sorted."""
+    generations = list(nx.topological_generations(graph.reverse(copy=False)))
+    return [sorted(layer) for layer in reversed(generations)]
+
+
+def _finish(dag, nodes, stages, paths, engine) -> Layout:
+    """Shift everything so the picture starts at (MARGIN, MARGIN), and build the dataclasses."""
+    boxes = list(nodes.values()) + list(stages.values())
+    if not boxes:
+        return Layout(2 * MARGIN, 2 * MARGIN, {}, {}, [], engine)
+    left = min(round(x) for x, _, _, _ in boxes)
+    top = min(round(y) for _, y, _, _ in boxes)
+    dx, dy = MARGIN - left, MARGIN - top
+    node_boxes = {r: NodeBox(round(x) + dx, round(y) + dy, w, h, dag.label(r), dag.sublabel(r),
+                             dag.home[r], _node_detail(dag.rdds[r]))
+                  for r, (x, y, w, h) in sorted(nodes.items())}
+    stage_boxes = {s: StageBox(round(x) + dx, round(y) + dy, round(w), round(h),
+                               dag.stage_label(s), _stage_detail(dag, s), dag.note(s))
+                   for s, (x, y, w, h) in sorted(stages.items())}
+    edges = [Edge(u, v, dag.graph.edges[u, v]["shuffle"],
+                  [(round(px) + dx, round(py) + dy) for px, py in paths[u, v]])
+             for u, v in sorted(dag.graph.edges)]
+    width = max(b.x + b.w for b in [*node_boxes.values(), *stage_boxes.values()]) + MARGIN
+    height = max(b.y + b.h for b in [*node_boxes.values(), *stage_boxes.values()]) + MARGIN
+    return Layout(width, height, node_boxes, stage_boxes, edges, engine)
+
+
+def _node_detail(rdd) -> str:
+    lines = [f"{rdd['op_name']} at {rdd.get('call_site', '?')}"]
+    if rdd.get("name"):
+        lines.append(f"name: {rdd['name']}")
+    if rdd.get("storage_level"):
+        lines.append(f"persisted: {rdd['storage_level']}")
+    return "\n".join(lines)
+
+
+def _stage_detail(dag, stage_id) -> str:
+    info = dag.stage_info[stage_id]
+    detail = f"{info.get('name', '')}, {info.get('num_tasks', '?')} tasks"
+    others = sorted({dag.home[r] for r in info["rdd_ids"] if dag.home.get(r, stage_id) != stage_id})
+    if others:
+        detail += "; also computes RDDs drawn in " + ", ".join(f"Stage {s}" for s in others)
+    return detail
+
+
+# ---- engine "dot": Graphviz through pygraphviz ------------------------------------------------
+
+def _dot(dag):
+    try:
+        import pygraphviz
+    except ImportError as error:
+        raise ImportError("engine='dot' needs pygraphviz (pip install pygraphviz); "
+                          "engine='layered' needs no Graphviz") from error
+    # ranksep leaves room for a stage box's bottom padding, the next box's header and padding.
+    graph = pygraphviz.AGraph(directed=True, strict=False, rankdir="TB", nodesep=GAP / 72,
+                              ranksep=(2 * PAD + HEADER_H + 14) / 72)
+    for r in sorted(dag.rdds):
+        graph.add_node(r, shape="box", label="", fixedsize="true",
+                       width=dag.node_w[dag.home[r]] / 72, height=NODE_H / 72)
+    for u, v in sorted(dag.graph.edges):
+        shuffle = dag.graph.edges[u, v]["shuffle"]
+        graph.add_edge(u, v, arrowhead="none", weight=1 if shuffle else 4)
+    for s in dag.stage_ids:
+        members = dag.members[s]
+        if not members:   # a stage whose RDDs are all drawn elsewhere: an empty box below them
+            members = [f"empty{s}"]
+            graph.add_node(members[0], shape="box", label="", style="invis", fixedsize="true",
+                           width=dag.node_w[s] / 72, height=NODE_H / 2 / 72)
+            for r in sorted(r for r in dag.stage_info[s]["rdd_ids"] if r in dag.rdds):
+                graph.add_edge(r, members[0], style="invis")
+            for child in dag.stage_ids:   # and above the stages that read its shuffle output
+                if s in dag.stage_info[child]["parent_ids"]:
+                    for r in dag.members[child]:
+                        if any(dag.graph.edges[p, r]["shuffle"] for p in dag.graph.predecessors(r)):
+                            graph.add_edge(members[0], r, style="invis")
+        graph.add_subgraph(members, name=f"cluster_{s}", margin=str(PAD))
+    graph.layout(prog="dot")
+
+    height = float(graph.graph_attr["bb"].split(",")[3])   # Graphviz's y axis points up
+
+    def point(text):
+        x, y = text.split(",")[-2:]
+        return float(x), height - float(y)
+
+    nodes = {}
+    for r in sorted(dag.rdds):
+        x, y = point(graph.get_node(r).attr["pos"])
+        w = dag.node_w[dag.home[r]]
+        nodes[r] = (round(x) - w // 2, round(y) - NODE_H // 2, w, NODE_H)
+    stages = {}
+    for s in dag.stage_ids:
+        x0, y0, x1, y1 = (float(v) for v in graph.get_subgraph(f"cluster_{s}").graph_attr["bb"].split(","))
+        top = height - y1 - HEADER_H
+        stages[s] = (x0, top, x1 - x0, height - y0 - top)
+    paths = {}
+    for u, v in sorted(dag.graph.edges):
+        spline = graph.get_edge(u, v).attr["pos"].split()
+        paths[u, v] = [point(p) for p in spline if not p.startswith(("s,", "e,"))]
+    return nodes, stages, paths
+
+
+# ---- engine "layered": pure Python ----------------------------------------------------------
+
+def _layered(dag):
+    # 1. Stage bands, parents above children; in each band order the stages by barycenter.
+    meta = dag.meta_graph()
+    bands = _order(_alap_layers(meta), meta)
+    band_of = {s: b for b, band in enumerate(bands) for s in band}
+    # 2. Rows: inside its stage each RDD gets a row; stages end on their band's last row.
+    stage_rows, first_row, row_band = {}, [], []
+    for b, band in enumerate(bands):
+        for s in band:
+            stage_rows[s] = _alap_layers(dag.graph.subgraph(dag.members[s])) or [[]]
+        count = max(len(stage_rows[s]) for s in band)
+        first_row.append(len(row_band))
+        row_band += [b] * count
+    row_of = {}
+    for s, layers in stage_rows.items():
+        end = first_row[band_of[s]] + sum(1 for band in row_band if band == band_of[s])
+        for i, layer in enumerate(layers):
+            row_of.update({r: end - len(layers) + i for r in layer})
+    # 3. Slots: a node, or a dummy (u, v, row) where edge u -> v crosses a row. A dummy lies in
+    #    its parent's stage box, its child's, or (in other bands) in a channel between boxes.
+    slots = [[] for _ in row_band]          # row -> [(container, key)]
+    for r, row in sorted(row_of.items()):
+        slots[row].append((("stage", dag.home[r]), r))
+    for u, v in sorted(dag.graph.edges):
+        for row in range(row_of[u] + 1, row_of[v]):
+            home = [s for s in (dag.home[u], dag.home[v]) if band_of[s] == row_band[row]]
+            slots[row].append((("stage", home[0]) if home else ("channel",), (u, v, row)))
+    for s in dag.stage_ids:
+        if not dag.members[s]:
+            slots[first_row[band_of[s]] + row_band.count(band_of[s]) - 1].append(
+                (("stage", s), ("empty", s)))
+    # 4. Columns of each band, then x for each slot, row by row from the top.
+    width_of = {}
+    for s in dag.stage_ids:
+        width_of[("stage", s)] = dag.node_w[s] + 2 * PAD
+        for row in slots:
+            kinds = [k for c, k in row if c == ("stage", s)]
+            width_of[("stage", s)] = max(width_of[("stage", s)], _content_width(dag, kinds) + 2 * PAD)
+    x_of, columns = {}, {}
+    for b, band in enumerate(bands):
+        rows = [i for i, rb in enumerate(row_band) if rb == b]
+        columns[b] = _band_columns(dag, band, rows, slots, x_of, width_of)
+        for row in rows:
+            _place_row(dag, row, slots[row], columns[b], x_of)
+    # 5. y for each row; boxes; edge paths through their dummies.
+    y_of, y = [], 0
+    for row, b in enumerate(row_band):
+        y += 0 if row == 0 else (ROW_GAP if row_band[row - 1] == b else 2 * PAD + HEADER_H + BAND_GAP)
+        y_of.append(y)
+        y += NODE_H
+    nodes = {r: (x_of[r] - dag.node_w[dag.home[r]] / 2, y_of[row_of[r]], dag.node_w[dag.home[r]], NODE_H)
+             for r in row_of}
+    stages = {}
+    for s in dag.stage_ids:
+        left, width = columns[band_of[s]][("stage", s)]
+        bottom = first_row[band_of[s]] + row_band.count(band_of[s]) - 1
+        top = bottom - len(stage_rows[s]) + 1
+        y0 = y_of[top] - PAD - HEADER_H
+        stages[s] = (left, y0, width, y_of[bottom] + NODE_H + PAD - y0)
+    paths = {}
+    for u, v in sorted(dag.graph.edges):
+        ports = [(x_of[u], y_of[row_of[u]] + NODE_H)]
+        for row in range(row_of[u] + 1, row_of[v]):
+            ports += [(x_of[(u, v, row)], y_of[row]), (x_of[(u, v, row)], y_of[row] + NODE_H)]
+        ports.append((x_of[v], y_of[row_of[v]]))
+        paths[u, v] = _bezier(ports)
+    return nodes, stages, paths
+
+
+def _order(layers, graph) -> list:
+    """Order each layer by the mean position of its neighbours (down, up, down sweeps)."""
+    position = {n: (i + 0.5) / len(layer) for layer in layers for i, n in enumerate(layer)}
+    for neighbours, sweep in ((graph.predecessors, layers), (graph.successors, layers[::-1]),
+                              (graph.predecessors, layers)):
+        for layer in sweep:
+            def key(n):
+                around = [position[m] for m in neighbours(n)]
+                return (sum(around) / len(around) if around else position[n], position[n], n)
+            layer.sort(key=key)
+            position.update({n: (i + 0.5) / len(layer) for i, n in enumerate(layer)})
+    return layers
+
+
+def _slot_width(dag, key) -> float:
+    if isinstance(key, int):
+        return dag.node_w[dag.home[key]]
+    if key[0] == "empty":
+        return dag.node_w[key[1]]
+    return DUMMY_W
+
+
+def _content_width(dag, keys) -> float:
+    return sum(_slot_width(dag, k) for k in keys) + GAP * max(len(keys) - 1, 0)
+
+
+def _band_columns(dag, band, rows, slots, x_of, width_of) -> dict:
+    """Container -> (left, width) for one band: channel 0, stage, channel 1, stage, ... channel k.
+
+    The band is centred on x = 0. A passing edge takes the channel nearest to where it was in
+    the row above (chosen with empty channels, then the channels are widened to fit).
+    """
+    def arrange(channel_widths):
+        spans, x = {}, -(sum(width_of[("stage", s)] for s in band) + sum(channel_widths)) / 2
+        for i, s in enumerate(band + [None]):
+            spans[("channel", i)] = (x, channel_widths[i])
+            x += channel_widths[i]
+            if s is not None:
+                spans[("stage", s)] = (x, width_of[("stage", s)])
+                x += width_of[("stage", s)]
+        return spans
+
+    spans = arrange([BAND_GAP] * (len(band) + 1))
+    chosen = {}                              # (u, v) -> channel
+    for row in rows:
+        for i, (container, key) in enumerate(slots[row]):
+            if container == ("channel",):
+                u, v, _ = key
+                if (u, v) not in chosen:
+                    above = x_of[(u, v, row - 1)] if (u, v, row - 1) in x_of else x_of[u]
+                    chosen[u, v] = min(range(len(band) + 1), key=lambda c: (
+                        abs(spans[("channel", c)][0] + spans[("channel", c)][1] / 2 - above), c))
+                slots[row][i] = (("channel", chosen[u, v]), key)
+    widths = [BAND_GAP + max([0] + [_content_width(dag, [k for c, k in slots[row] if c == ("channel", i)])
+                                    for row in rows]) for i in range(len(band) + 1)]
+    return arrange(widths)
+
+
+def _place_row(dag, row, slots, spans, x_of):
+    """Give each slot of a row an x (its centre): near its parents, without overlaps."""
+    def wanted(key):
+        if isinstance(key, int):   # a parent's position, or of the dummy just above
+            above = [x_of.get((p, key, row - 1), x_of.get(p))
+                     for p in sorted(dag.graph.predecessors(key))]
+            above = [x for x in above if x is not None]
+        elif key[0] == "empty":
+            above = []
+        else:
+            u, v, r = key
+            above = [x_of[(u, v, r - 1)] if (u, v, r - 1) in x_of else x_of[u]]
+        return sum(above) / len(above) if above else None
+
+    for container in sorted({c for c, _ in slots}, key=str):
+        left, width = spans[container]
+        keys = [k for c, k in slots if c == container]
+        inner_left = left + (PAD if container[0] == "stage" else BAND_GAP / 2)
+        inner_right = left + width - (PAD if container[0] == "stage" else BAND_GAP / 2)
+        content = _content_width(dag, keys)
+        # Slots with no parents placed yet share the free middle of the container.
+        spread = inner_left + (inner_right - inner_left - content) / 2
+        want = {}
+        for k in keys:
+            w = _slot_width(dag, k)
+            want[k] = wanted(k) if wanted(k) is not None else spread + w / 2
+            spread += w + GAP
+        keys.sort(key=lambda k: (want[k], isinstance(k, tuple), str(k)))
+        # Push right to remove overlaps, then back left to stay inside the container.
+        edge = inner_left
+        for k in keys:
+            w = _slot_width(dag, k)
+            x_of[k] = max(want[k], edge + w / 2)
+            edge = x_of[k] + w / 2 + GAP
+        edge = inner_right
+        for k in reversed(keys):
+            w = _slot_width(dag, k)
+            x_of[k] = min(x_of[k], edge - w / 2)
+            edge = x_of[k] - w / 2 - GAP
+
+
+def _bezier(ports) -> list:
+    """A smooth path through ports: S-curves between rows, straight lines through a row."""
+    path = [ports[0]]
+    for (x0, y0), (x1, y1) in zip(ports, ports[1:]):
+        if x0 == x1:
+            path += [(x0, y0 + (y1 - y0) / 3), (x1, y0 + 2 * (y1 - y0) / 3), (x1, y1)]
+        else:
+            middle = (y0 + y1) / 2
+            path += [(x0, middle), (x1, middle), (x1, y1)]
+    return path
