@@ -9,6 +9,15 @@ import sys
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
+# How to name a file of user code; the Jupyter layer names notebook cells (``In[3]``) here.
+_name_formatters: list = []
+
+
+def register_name_formatter(formatter) -> None:
+    """Use ``formatter(filename) -> str | None`` to name call sites (None: not mine)."""
+    if formatter not in _name_formatters:
+        _name_formatters.append(formatter)
+
 
 def user_call_site() -> str:
     """Return ``file:line`` of the nearest caller outside the minispark package."""
@@ -22,6 +31,10 @@ def user_call_site() -> str:
 
 
 def _short_name(filename: str) -> str:
+    for formatter in _name_formatters:
+        name = formatter(filename)
+        if name:
+            return name
     if filename.startswith("<"):
         return filename  # <stdin>, <ipython-input-3-...>, <doctest ...>
     return os.path.basename(filename)

@@ -22,7 +22,7 @@ from minispark_widgets.layout import Layout, layout_plan
 from minispark_widgets.render import render_svg
 
 try:
-    import pygraphviz  # noqa: F401
+    import pygraphviz  # noqa: F401  (only to know whether the dot engine can be tested)
     ENGINES = ["dot", "layered"]
 except ImportError:
     ENGINES = [pytest.param("dot", marks=pytest.mark.skip(reason="pygraphviz is not installed")),
@@ -165,7 +165,8 @@ def test_boxes_contain_their_rdds_and_nothing_overlaps(plan, engine):
 @pytest.mark.parametrize("engine", ENGINES)
 def test_edges_are_the_plans_dependencies_and_flow_downwards(plan, engine):
     layout = layout_plan(plan, engine=engine)
-    expected = {(p["rdd_id"], r["rdd_id"], p["shuffle"]) for r in plan["rdds"] for p in r["parents"]}
+    expected = {(p["rdd_id"], r["rdd_id"], p["shuffle"])
+                for r in plan["rdds"] for p in r["parents"]}
     assert {(e.src_rdd, e.dst_rdd, e.shuffle) for e in layout.edges} == expected
     assert len(layout.edges) == len({(u, v) for u, v, _ in expected})   # each drawn once
     shuffles = {(u, v) for u, v, shuffle in expected if shuffle}
@@ -205,22 +206,20 @@ def test_no_edge_runs_behind_a_node(plan, engine):
                             and node.y + 3 < y < node.y + node.h - 3), (edge, rdd_id)
 
 
-def test_an_rdd_computed_by_several_stages_is_drawn_once(sc, tmp_path):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_rdd_computed_by_several_stages_is_drawn_once(sc, tmp_path, engine):
     plan = plan_of(rdd_read_by_two_stages(sc, tmp_path))
     shared = [r for r in plan["rdds"]
               if sum(r["rdd_id"] in s["rdd_ids"] for s in plan["stages"]) > 1]
     assert shared                                         # the lineage really shares RDDs
-    for engine in ENGINES:
-        if not isinstance(engine, str):
-            continue
-        layout = layout_plan(plan, engine=engine)
-        assert len(layout.nodes) == len(plan["rdds"])
-        # drawn in the small stage that only computes `pairs`, not in the union's stage
-        small = min(plan["stages"], key=lambda s: len(s["rdd_ids"]))
-        assert {layout.nodes[r["rdd_id"]].stage_id for r in shared} == {small["stage_id"]}
-        bigger = [s for s in plan["stages"] if s["stage_id"] != small["stage_id"]
-                  and set(small["rdd_ids"]) <= set(s["rdd_ids"])][0]
-        assert f"drawn in Stage {small['stage_id']}" in layout.stages[bigger["stage_id"]].detail
+    layout = layout_plan(plan, engine=engine)
+    assert len(layout.nodes) == len(plan["rdds"])
+    # drawn in the small stage that only computes `pairs`, not in the union's stage
+    small = min(plan["stages"], key=lambda s: len(s["rdd_ids"]))
+    assert {layout.nodes[r["rdd_id"]].stage_id for r in shared} == {small["stage_id"]}
+    bigger = [s for s in plan["stages"] if s["stage_id"] != small["stage_id"]
+              and set(small["rdd_ids"]) <= set(s["rdd_ids"])][0]
+    assert f"drawn in Stage {small['stage_id']}" in layout.stages[bigger["stage_id"]].detail
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -235,7 +234,7 @@ def test_a_stage_whose_rdds_are_all_drawn_elsewhere_gets_a_box_that_says_so(sc, 
         f"computes RDD [{final}] map, drawn in Stage {first['stage_id']}"
 
 
-# ---- determinism ----------------------------------------------------------------------------------
+# ---- determinism ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_equal_plans_give_identical_layouts_and_svg(plan, engine):
@@ -270,7 +269,7 @@ def test_the_svg_is_byte_stable_across_processes(sc, tmp_path, engine):
 def test_auto_uses_dot_when_pygraphviz_imports_and_the_layered_engine_otherwise(sc, tmp_path,
                                                                                  monkeypatch):
     plan = plan_of(join(sc, tmp_path))
-    expected = "dot" if isinstance(ENGINES[0], str) else "layered"
+    expected = "dot" if ENGINES[0] == "dot" else "layered"
     assert layout_plan(plan).engine == expected
     monkeypatch.setitem(sys.modules, "pygraphviz", None)   # `import pygraphviz` now fails
     assert layout_plan(plan).engine == "layered"
@@ -280,11 +279,13 @@ def test_auto_uses_dot_when_pygraphviz_imports_and_the_layered_engine_otherwise(
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_single_rdd(sc, engine):
-    layout = layout_plan(plan_of(sc.parallelize([1, 2, 3], 1)), engine=engine)
-    (node,) = layout.nodes.values()
-    assert (node.label, node.sublabel) == ("parallelize", "ParallelCollectionRDD [%d] · 1 partition"
-                                           % next(iter(layout.nodes)))
-    assert layout.edges == [] and len(layout.stages) == 1
+    rdd = sc.parallelize([1, 2, 3], 1)
+    layout = layout_plan(plan_of(rdd), engine=engine)
+    assert list(layout.nodes) == [rdd.id()] and layout.edges == [] and len(layout.stages) == 1
+    node = layout.nodes[rdd.id()]
+    assert (node.label, node.sublabel) == ("parallelize", f"ParallelCollectionRDD [{rdd.id()}] "
+                                                          "· 1 partition")
+    assert inside(node, layout.stages[node.stage_id])
 
 
 def test_bad_input_is_refused_with_a_clear_error(sc, tmp_path):

@@ -97,8 +97,8 @@ def test_fault_magics_and_recovery(executed):
     assert "All injected faults cleared." in executed[15]
 
 
-def test_timeline_is_a_figure(executed):
-    assert "<Figure size" in executed[16]
+def test_timeline_is_a_picture(executed):
+    assert "<IPython.core.display.Image object>" in executed[16]
 
 
 def test_bad_subcommand_and_help(executed):

@@ -14,6 +14,19 @@ __version__ = "0.1.0"
 
 def load_ipython_extension(ipython):
     """Register the magics (``%load_ext minispark``); loading twice is harmless."""
+    from minispark.callsite import register_name_formatter
+
     from .magics import MiniSparkMagics
 
     ipython.register_magics(MiniSparkMagics)
+    register_name_formatter(cell_name)
+
+
+def cell_name(filename):
+    """Name call sites in notebook cells as IPython's tracebacks do: ``In[3]``."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    names = getattr(getattr(shell, "compile", None), "_filename_map", {})
+    count = names.get(filename)
+    return f"In[{count}]" if count is not None else None

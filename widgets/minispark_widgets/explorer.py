@@ -106,7 +106,7 @@ class DAGExplorer(widgets.VBox):
         with self.timeline:
             from IPython.display import display
 
-            display(figure)
+            display(figure_as_image(figure))
 
     def _status_html(self, job) -> str:
         stages = [self.model.stages[s["stage_id"]] for s in job.plan["stages"]
@@ -180,6 +180,17 @@ class DAGExplorer(widgets.VBox):
             return "DAGExplorer(waiting for a job)"
         stages = len(job.plan["stages"])
         return f"DAGExplorer(job {job.job_id}: {stages} stage{'s' * (stages != 1)}, {job.status})"
+
+
+def figure_as_image(figure):
+    """A matplotlib figure as a PNG display object (shown whatever the matplotlib backend)."""
+    import io
+
+    from IPython.display import Image
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=96, bbox_inches="tight")
+    return Image(data=buffer.getvalue(), format="png")
 
 
 def _task_cell(stage_id, partition, cell) -> str:

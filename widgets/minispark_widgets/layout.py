@@ -150,7 +150,8 @@ class _Dag:
             self.home = self._homes(prefer_small=False)
             if not nx.is_directed_acyclic_graph(self.meta_graph()):
                 raise ValueError("the plan's stages depend on each other in a cycle")
-        self.members = {s: sorted(r for r, h in self.home.items() if h == s) for s in self.stage_ids}
+        self.members = {s: sorted(r for r, h in self.home.items() if h == s)
+                        for s in self.stage_ids}
         # Every node of a stage gets the same width, wide enough for its texts and the label.
         self.node_w = {}
         for s in self.stage_ids:
@@ -182,8 +183,8 @@ class _Dag:
                 computed_by.setdefault(r, []).append(s)
         home = {}
         for r, rdd in sorted(self.rdds.items()):
-            stages = computed_by.get(r) or ([rdd["stage_id"]] if rdd.get("stage_id") in self.stage_info else [])
-            if not stages:
+            stages = computed_by.get(r) or [rdd.get("stage_id")]
+            if stages[0] not in self.stage_info:
                 raise ValueError(f"RDD {r} belongs to no stage of the plan")
             if prefer_small:
                 stages = [s for s in stages if not nx.ancestors(stage_graph, s) & set(stages)]
@@ -295,7 +296,7 @@ def _dot(dag):
             for child in dag.stage_ids:   # and above the stages that read its shuffle output
                 if s in dag.stage_info[child]["parent_ids"]:
                     for r in dag.members[child]:
-                        if any(dag.graph.edges[p, r]["shuffle"] for p in dag.graph.predecessors(r)):
+                        if any(dag.graph.edges[p, r]["shuffle"] for p in dag.graph.pred[r]):
                             graph.add_edge(members[0], r, style="invis")
         graph.add_subgraph(members, name=f"cluster_{s}", margin=str(PAD))
     graph.layout(prog="dot")
@@ -313,7 +314,8 @@ def _dot(dag):
         nodes[r] = (round(x) - w // 2, round(y) - NODE_H // 2, w, NODE_H)
     stages = {}
     for s in dag.stage_ids:
-        x0, y0, x1, y1 = (float(v) for v in graph.get_subgraph(f"cluster_{s}").graph_attr["bb"].split(","))
+        box = graph.get_subgraph(f"cluster_{s}").graph_attr["bb"]
+        x0, y0, x1, y1 = (float(v) for v in box.split(","))
         top = height - y1 - HEADER_H
         stages[s] = (x0, top, x1 - x0, height - y0 - top)
     paths = {}
@@ -359,10 +361,9 @@ def _layered(dag):
     # 4. Columns of each band, then x for each slot, row by row from the top.
     width_of = {}
     for s in dag.stage_ids:
-        width_of[("stage", s)] = dag.node_w[s] + 2 * PAD
-        for row in slots:
-            kinds = [k for c, k in row if c == ("stage", s)]
-            width_of[("stage", s)] = max(width_of[("stage", s)], _content_width(dag, kinds) + 2 * PAD)
+        contents = [[k for c, k in row if c == ("stage", s)] for row in slots]
+        width_of[("stage", s)] = 2 * PAD + max(
+            [dag.node_w[s]] + [_content_width(dag, keys) for keys in contents])
     x_of, columns = {}, {}
     for b, band in enumerate(bands):
         rows = [i for i, rb in enumerate(row_band) if rb == b]
@@ -372,11 +373,14 @@ def _layered(dag):
     # 5. y for each row; boxes; edge paths through their dummies.
     y_of, y = [], 0
     for row, b in enumerate(row_band):
-        y += 0 if row == 0 else (ROW_GAP if row_band[row - 1] == b else 2 * PAD + HEADER_H + BAND_GAP)
+        if row:
+            y += ROW_GAP if row_band[row - 1] == b else 2 * PAD + HEADER_H + BAND_GAP
         y_of.append(y)
         y += NODE_H
-    nodes = {r: (x_of[r] - dag.node_w[dag.home[r]] / 2, y_of[row_of[r]], dag.node_w[dag.home[r]], NODE_H)
-             for r in row_of}
+    nodes = {}
+    for r in row_of:
+        w = dag.node_w[dag.home[r]]
+        nodes[r] = (x_of[r] - w / 2, y_of[row_of[r]], w, NODE_H)
     stages = {}
     for s in dag.stage_ids:
         left, width = columns[band_of[s]][("stage", s)]
@@ -443,12 +447,12 @@ def _band_columns(dag, band, rows, slots, x_of, width_of) -> dict:
             if container == ("channel",):
                 u, v, _ = key
                 if (u, v) not in chosen:
-                    above = x_of[(u, v, row - 1)] if (u, v, row - 1) in x_of else x_of[u]
+                    above = x_of.get((u, v, row - 1), x_of[u])
                     chosen[u, v] = min(range(len(band) + 1), key=lambda c: (
                         abs(spans[("channel", c)][0] + spans[("channel", c)][1] / 2 - above), c))
                 slots[row][i] = (("channel", chosen[u, v]), key)
-    widths = [BAND_GAP + max([0] + [_content_width(dag, [k for c, k in slots[row] if c == ("channel", i)])
-                                    for row in rows]) for i in range(len(band) + 1)]
+    widths = [BAND_GAP + max(_content_width(dag, [k for c, k in slots[row] if c == ("channel", i)])
+                             for row in rows) for i in range(len(band) + 1)]
     return arrange(widths)
 
 
@@ -462,8 +466,8 @@ def _place_row(dag, row, slots, spans, x_of):
         elif key[0] == "empty":
             above = []
         else:
-            u, v, r = key
-            above = [x_of[(u, v, r - 1)] if (u, v, r - 1) in x_of else x_of[u]]
+            u, v, _ = key
+            above = [x_of.get((u, v, row - 1), x_of[u])]
         return sum(above) / len(above) if above else None
 
     for container in sorted({c for c, _ in slots}, key=str):

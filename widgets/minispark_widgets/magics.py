@@ -212,7 +212,9 @@ class MiniSparkMagics(Magics):
         for attempt in attempts:
             attempt["start"] -= job.start
             attempt["end"] = (attempt["end"] or job.end or attempt["start"]) - job.start
-        return timeline_figure(attempts, title=f"Job {job.job_id}: tasks per worker")
+        from .explorer import figure_as_image
+
+        return figure_as_image(timeline_figure(attempts, title=f"Job {job.job_id}: tasks per worker"))
 
     def _replay(self, args):
         from minispark.events import replay

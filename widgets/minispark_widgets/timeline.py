@@ -65,7 +65,7 @@ def timeline_figure(tasks: list, title: str = None) -> Figure:
     for task in sorted(tasks, key=lambda t: tuple(t[k] for k in order)):
         end = task["end"] if task["end"] is not None else latest
         style = _bar_style(task)
-        axes.barh(row[task["worker_id"]], max(end - task["start"], latest * 0.002),
+        axes.barh(row[task["worker_id"]], max(end - task["start"], latest * 0.005),
                   left=task["start"], height=0.6, color=colour[task["stage_id"]], **style)
         if end - task["start"] > latest * 0.04:   # label bars wide enough to hold it
             text = f"p{task['partition']}" + (f" #{task['attempt']}" if task["attempt"] else "")
