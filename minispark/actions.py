@@ -9,6 +9,7 @@ All of them go through ``SparkContext.runJob`` (PySpark's name), which asks the 
 run one task per partition.
 """
 
+import copy
 import gzip
 import heapq
 import math
@@ -88,7 +89,9 @@ class RDDActions:
         15
         """
         def fold_partition(iterator):
-            accumulator = zeroValue
+            # op may modify its first argument; a worker runs many tasks of one stage with one
+            # unpickled function, so each partition starts from its own copy of the zero.
+            accumulator = copy.deepcopy(zeroValue)
             for element in iterator:
                 accumulator = op(accumulator, element)
             return [accumulator]
@@ -104,7 +107,7 @@ class RDDActions:
         (10, 4)
         """
         def aggregate_partition(iterator):
-            accumulator = zeroValue
+            accumulator = copy.deepcopy(zeroValue)   # seqOp may modify it (see fold)
             for element in iterator:
                 accumulator = seqOp(accumulator, element)
             return [accumulator]
@@ -124,7 +127,7 @@ class RDDActions:
             return zeroValue
 
         def aggregate_partition(iterator):
-            accumulator = zeroValue
+            accumulator = copy.deepcopy(zeroValue)   # seqOp may modify it (see fold)
             for element in iterator:
                 accumulator = seqOp(accumulator, element)
             yield accumulator

@@ -108,6 +108,9 @@ class WorkerPool:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
             [_PACKAGE_PARENT] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+        # One string hash for all workers, as PySpark sets it: portable_hash covers str keys,
+        # but a dataclass or an Enum key hashes its strings with the built-in hash.
+        env.setdefault("PYTHONHASHSEED", "0")
         process = subprocess.Popen(
             [sys.executable, "-m", "minispark.worker", str(worker_end.fileno()), str(worker_id),
              str(os.getpid())],

@@ -113,6 +113,7 @@ class DAGScheduler:
         self.blocks = BlockLocations()   # cached partitions -> worker
         self.stage_attempts: dict = {}   # stage id -> latest attempt number
         self.binaries: dict = {}         # stage id -> (binary id, bytes)
+        self.shuffle_reads: dict = {}    # stage id -> the shuffle dependencies its tasks read
         self.startup_failures = 0        # workers that died before they were ready
         self.lost_blocks: dict = {}      # (rdd id, partition) -> why its cached block was lost
         self.cancel_reason = None        # set by cancel() from another thread
@@ -136,11 +137,11 @@ class DAGScheduler:
                     self._post(events.StageSkipped(stage_id, job_id, time.time()))
             while len(job.finished) < len(job.results):
                 self._launch_tasks(job)
+                if self.wait_callback is not None:
+                    self.wait_callback()   # right after launching: the workers are busy now
                 for happened in self.pool.wait(self._wait_timeout(job)):
                     self._handle(job, happened)
                 self._check_liveness(job)
-                if self.wait_callback is not None:
-                    self.wait_callback()
                 if self.settings.speculation:
                     self._speculate(job)
                 if self.cancel_reason is not None:
@@ -232,9 +233,11 @@ class DAGScheduler:
         if not missing:
             self._submit_missing_tasks(job, stage)
             return
+        # Waiting first: a parent with nothing to run finishes inside this loop, and must find
+        # this stage waiting for it.
+        job.waiting.add(stage.stage_id)
         for parent in missing:
             self._submit_stage(job, parent)
-        job.waiting.add(stage.stage_id)
 
     def _missing_parent_stages(self, job, stage) -> list:
         missing, seen, stack = [], set(), [stage.rdd]
@@ -292,8 +295,10 @@ class DAGScheduler:
                                     avoid_worker, time.time()))
 
     def _shuffle_inputs(self, stage) -> dict:
+        if stage.stage_id not in self.shuffle_reads:
+            self.shuffle_reads[stage.stage_id] = shuffle_dependencies_of_stage(stage.rdd)
         return {dep.shuffle_id: tuple(self.map_outputs.get(dep.shuffle_id, ()))
-                for dep in shuffle_dependencies_of_stage(stage.rdd)}
+                for dep in self.shuffle_reads[stage.stage_id]}
 
     def _preferred_worker(self, rdd, partition):
         """The worker caching this partition of ``rdd`` or of a narrow ancestor, if any."""
@@ -316,6 +321,7 @@ class DAGScheduler:
         return self.binaries[stage.stage_id]
 
     def _forget_binary(self, stage):
+        self.shuffle_reads.pop(stage.stage_id, None)
         if self.binaries.pop(stage.stage_id, None) is not None:
             self.pool.send_all(("forget_binary", stage.stage_id))
             for handle in self.pool.workers.values():
@@ -450,8 +456,14 @@ class DAGScheduler:
     def _fetch_failed(self, job, task, result):
         """Stage resubmission: rerun the lost map tasks, then this stage's missing partitions."""
         shuffle_id, map_id = result.fetch_failed
-        if map_id >= 0 and self.map_outputs.get(shuffle_id):
-            self.map_outputs[shuffle_id][map_id] = None
+        outputs = self.map_outputs.get(shuffle_id)
+        given = task.shuffle_inputs.get(shuffle_id, ())
+        # Forget the map output only if it is the one this task was told to read: a late
+        # failure must not undo an output that was recomputed meanwhile.
+        if outputs and 0 <= map_id < len(given) and outputs[map_id] == given[map_id]:
+            outputs[map_id] = None
+        if task.stage_attempt != self.stage_attempts.get(task.stage_id):
+            return   # a task of an older attempt of this stage: the current attempt covers it
         stage = job.stages[task.stage_id]
         if task.stage_id in job.running:
             job.running.discard(task.stage_id)

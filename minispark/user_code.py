@@ -27,6 +27,10 @@ def stage_binary(stage) -> bytes:
         raise PicklingError(_explain_pickling_failure(stage, action, error)) from error
 
 
+_ADVICE = ("Functions run on the workers, so everything they use must be picklable: create "
+           "locks, files, connections and contexts inside the function, not outside it.")
+
+
 def _explain_pickling_failure(stage, action, error) -> str:
     for rdd in stage.rdds:
         for name, value in vars(rdd).items():
@@ -36,10 +40,26 @@ def _explain_pickling_failure(stage, action, error) -> str:
                 cloudpickle.dumps(value)
             except Exception as inner:
                 return (f"Could not serialize the function of {rdd.op_name} at {rdd.call_site} "
-                        f"({_describe(_users_function(value))}): {inner}. Functions run on the "
-                        "workers, so everything they use must be picklable: create locks, files, "
-                        "connections and contexts inside the function, not outside it.")
+                        f"({_describe(_users_function(value))}): {inner}. {_ADVICE}")
+    # Not in the RDDs: in what the stage does with them (an action's function, a shuffle's).
+    for value in _action_functions(action):
+        try:
+            cloudpickle.dumps(value)
+        except Exception as inner:
+            return (f"Could not serialize the tasks of stage {stage.stage_id} ({stage.name}): "
+                    f"{_describe(_users_function(value))}: {inner}. {_ADVICE}")
     return f"Could not serialize the tasks of stage {stage.stage_id} ({stage.name}): {error}"
+
+
+def _action_functions(action) -> list:
+    """The user functions a stage carries besides its RDDs: a result function, or a shuffle's."""
+    if not hasattr(action, "shuffle_id"):
+        return [action]
+    functions = [action.partitioner.partitionFunc]
+    if action.aggregator is not None:
+        aggregator = action.aggregator
+        functions += [aggregator.create_combiner, aggregator.merge_value, aggregator.merge_combiners]
+    return functions
 
 
 def _users_function(function):

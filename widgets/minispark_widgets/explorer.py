@@ -81,7 +81,9 @@ class DAGExplorer(widgets.VBox):
                     (f"[{r['rdd_id']}] {r['op_name']}", r["rdd_id"]) for r in job.plan["rdds"]]
             self.status.value = self._status_html(job)
             self.cancel_button.disabled = job.status != "running" or self.sc is None
-            self.dag.value = self._dag_svg(job)
+            svg = self._dag_svg(job)
+            if svg != self.dag.value:   # stage states change rarely: skip resending the same SVG
+                self.dag.value = svg
             self.task_strips.value = self._task_strips_html(job)
             self.messages.value = _messages_html(list(self.model.messages)[-8:])
             self.workers.refresh()

@@ -7,7 +7,8 @@
 The picture reads like Spark's UI: data flows from the top (the sources) to the bottom (the RDD
 the action was called on); each stage is a box around the RDDs its tasks compute, parent stages
 above their children; a narrow dependency is a solid edge, a shuffle dependency a dashed one.
-An RDD computed by several stages (a cached RDD read twice) is drawn once, in the first of them.
+An RDD computed by several stages (a cached RDD read twice) is drawn once, in one of them (see
+``_Dag._homes``); the other stages' tooltips say where it is.
 
 Two engines place the boxes:
 
@@ -15,7 +16,8 @@ Two engines place the boxes:
   No text is given to Graphviz, so it never measures fonts: node sizes are fixed here.
 * ``"layered"``: the same idea in pure Python, for machines without pygraphviz. Stages are
   cut into *bands* (rows of stage boxes, parents above children); inside its box each stage's
-  RDDs are cut into rows by ``networkx.topological_generations``. An edge that skips rows gets
+  RDDs are cut into rows by ``networkx.topological_generations``, each as low as it can go
+  (a source joins just above its first child, so edges stay short). An edge that skips rows gets
   a *dummy* slot in every row it crosses (inside its own stage box, or in a channel between
   boxes), so it bends around nodes instead of running behind them. In each row the slots are
   ordered by the mean position of their parents (the barycenter heuristic) to avoid crossings.
@@ -233,8 +235,9 @@ def _finish(dag, nodes, stages, paths, engine) -> Layout:
     boxes = list(nodes.values()) + list(stages.values())
     if not boxes:
         return Layout(2 * MARGIN, 2 * MARGIN, {}, {}, [], engine)
-    left = min(round(x) for x, _, _, _ in boxes)
-    top = min(round(y) for _, y, _, _ in boxes)
+    points = [point for path in paths.values() for point in path]
+    left = min([round(x) for x, _, _, _ in boxes] + [round(x) for x, _ in points])
+    top = min([round(y) for _, y, _, _ in boxes] + [round(y) for _, y in points])
     dx, dy = MARGIN - left, MARGIN - top
     node_boxes = {r: NodeBox(round(x) + dx, round(y) + dy, w, h, dag.label(r), dag.sublabel(r),
                              dag.home[r], _node_detail(dag.rdds[r]))
@@ -245,8 +248,10 @@ def _finish(dag, nodes, stages, paths, engine) -> Layout:
     edges = [Edge(u, v, dag.graph.edges[u, v]["shuffle"],
                   [(round(px) + dx, round(py) + dy) for px, py in paths[u, v]])
              for u, v in sorted(dag.graph.edges)]
-    width = max(b.x + b.w for b in [*node_boxes.values(), *stage_boxes.values()]) + MARGIN
-    height = max(b.y + b.h for b in [*node_boxes.values(), *stage_boxes.values()]) + MARGIN
+    boxes = [*node_boxes.values(), *stage_boxes.values()]
+    points = [point for edge in edges for point in edge.points]
+    width = max([b.x + b.w for b in boxes] + [x for x, _ in points]) + MARGIN
+    height = max([b.y + b.h for b in boxes] + [y for _, y in points]) + MARGIN
     return Layout(width, height, node_boxes, stage_boxes, edges, engine)
 
 
@@ -276,15 +281,23 @@ def _dot(dag):
     except ImportError as error:
         raise ImportError("engine='dot' needs pygraphviz (pip install pygraphviz); "
                           "engine='layered' needs no Graphviz") from error
-    # ranksep leaves room for a stage box's bottom padding, the next box's header and padding.
-    graph = pygraphviz.AGraph(directed=True, strict=False, rankdir="TB", nodesep=GAP / 72,
-                              ranksep=(2 * PAD + HEADER_H + 14) / 72)
+    # ranksep leaves room for a stage box's bottom padding, the next box's header and padding;
+    # newrank ranks all nodes together, so that no edge between clusters is drawn flat.
+    graph = pygraphviz.AGraph(directed=True, strict=False, rankdir="TB", newrank="true",
+                              nodesep=GAP / 72, ranksep=(2 * PAD + HEADER_H + 14) / 72)
     for r in sorted(dag.rdds):
         graph.add_node(r, shape="box", label="", fixedsize="true",
                        width=dag.node_w[dag.home[r]] / 72, height=NODE_H / 72)
     for u, v in sorted(dag.graph.edges):
         shuffle = dag.graph.edges[u, v]["shuffle"]
         graph.add_edge(u, v, arrowhead="none", weight=1 if shuffle else 4)
+    # Invisible edges put a stage's first RDDs below the last RDDs of the stages drawn above it.
+    inner = {s: dag.graph.subgraph(dag.members[s]) for s in dag.stage_ids}
+    for parent, child in sorted(dag.meta_graph().edges):
+        for u in sorted(r for r, n in inner[parent].out_degree if n == 0):
+            for v in sorted(r for r, n in inner[child].in_degree if n == 0):
+                if not dag.graph.has_edge(u, v):
+                    graph.add_edge(u, v, style="invis", weight=0)
     for s in dag.stage_ids:
         members = dag.members[s]
         if not members:   # a stage whose RDDs are all drawn elsewhere: an empty box below them
