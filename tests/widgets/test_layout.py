@@ -122,10 +122,10 @@ def bezier_samples(points, steps=24):
 
 
 # ---- structure --------------------------------------------------------------------------------
+# Each check_... function states one property of a layout; the tests below apply them to the
+# named lineages, and to random ones.
 
-@pytest.mark.parametrize("engine", ENGINES)
-def test_every_rdd_and_stage_is_drawn_where_the_plan_puts_it(plan, engine):
-    layout = layout_plan(plan, engine=engine)
+def check_every_rdd_and_stage_is_drawn_where_the_plan_puts_it(plan, layout, engine):
     assert isinstance(layout, Layout) and layout.engine == engine
     assert sorted(layout.nodes) == sorted(r["rdd_id"] for r in plan["rdds"])
     assert sorted(layout.stages) == sorted(s["stage_id"] for s in plan["stages"])
@@ -141,9 +141,7 @@ def test_every_rdd_and_stage_is_drawn_where_the_plan_puts_it(plan, engine):
             f"Stage {stage['stage_id']} ({stage['kind']})"
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-def test_boxes_contain_their_rdds_and_nothing_overlaps(plan, engine):
-    layout = layout_plan(plan, engine=engine)
+def check_boxes_contain_their_rdds_and_nothing_overlaps(plan, layout, engine):
     nodes, stages = layout.nodes, layout.stages
     for rdd_id, node in nodes.items():
         assert inside(node, stages[node.stage_id]), (rdd_id, node, stages[node.stage_id])
@@ -162,9 +160,7 @@ def test_boxes_contain_their_rdds_and_nothing_overlaps(plan, engine):
         assert 0 <= box.y and box.y + box.h <= layout.height
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-def test_edges_are_the_plans_dependencies_and_flow_downwards(plan, engine):
-    layout = layout_plan(plan, engine=engine)
+def check_edges_are_the_plans_dependencies_and_flow_downwards(plan, layout, engine):
     expected = {(p["rdd_id"], r["rdd_id"], p["shuffle"])
                 for r in plan["rdds"] for p in r["parents"]}
     assert {(e.src_rdd, e.dst_rdd, e.shuffle) for e in layout.edges} == expected
@@ -175,15 +171,15 @@ def test_edges_are_the_plans_dependencies_and_flow_downwards(plan, engine):
         parent, child = layout.nodes[edge.src_rdd], layout.nodes[edge.dst_rdd]
         assert parent.y + parent.h <= child.y                 # sources at the top
         assert all(isinstance(c, int) for point in edge.points for c in point)
+        assert all(8 <= x <= layout.width - 8 and 8 <= y <= layout.height - 8
+                   for x, y in edge.points)                 # inside the picture, not on its rim
         assert (len(edge.points) - 1) % 3 == 0 and len(edge.points) >= 4
         assert on_border(edge.points[0], parent) and on_border(edge.points[-1], child)
         if engine == "layered":   # out of the bottom, into the top
             assert edge.points[0][1] == parent.y + parent.h and edge.points[-1][1] == child.y
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-def test_parent_stages_are_above_their_children(plan, engine):
-    layout = layout_plan(plan, engine=engine)
+def check_parent_stages_are_above_their_children(plan, layout, engine):
     for stage in plan["stages"]:
         child = layout.stages[stage["stage_id"]]
         for parent_id in stage["parent_ids"]:
@@ -193,10 +189,8 @@ def test_parent_stages_are_above_their_children(plan, engine):
                 assert parent.y + parent.h < child.y
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-def test_no_edge_runs_behind_a_node(plan, engine):
+def check_no_edge_runs_behind_a_node(plan, layout, engine):
     """The pitfall of straight edges that skip a row: they vanish behind the middle node."""
-    layout = layout_plan(plan, engine=engine)
     for edge in layout.edges:
         for rdd_id, node in layout.nodes.items():
             if rdd_id in (edge.src_rdd, edge.dst_rdd):
@@ -204,6 +198,43 @@ def test_no_edge_runs_behind_a_node(plan, engine):
             for x, y in bezier_samples(edge.points):
                 assert not (node.x + 3 < x < node.x + node.w - 3
                             and node.y + 3 < y < node.y + node.h - 3), (edge, rdd_id)
+
+
+CHECKS = [check_every_rdd_and_stage_is_drawn_where_the_plan_puts_it,
+          check_boxes_contain_their_rdds_and_nothing_overlaps,
+          check_edges_are_the_plans_dependencies_and_flow_downwards,
+          check_parent_stages_are_above_their_children,
+          check_no_edge_runs_behind_a_node]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("check", CHECKS, ids=lambda f: f.__name__[len("check_"):])
+def test_layout_of_a_lineage(plan, engine, check):
+    check(plan, layout_plan(plan, engine=engine), engine)
+
+
+def random_lineage(sc, rng):
+    """Up to 25 random transformations: narrow ones, shuffles, unions, joins, caching."""
+    rdds = [sc.parallelize([(i, i) for i in range(6)], rng.randint(1, 3))]
+    for _ in range(rng.randint(1, 25)):
+        rdd = rng.choice(rdds[-4:] if rng.random() < 0.7 else rdds)
+        other = rng.choice(rdds)
+        rdds.append(rng.choice([
+            lambda: rdd.mapValues(abs), lambda: rdd.filter(bool),
+            lambda: rdd.reduceByKey(add, rng.randint(1, 3)), lambda: rdd.union(other),
+            lambda: rdd.join(other), lambda: rdd.cache().mapValues(str).mapValues(len),
+            lambda: sc.parallelize([(1, 1)], rng.randint(1, 3)).union(rdd),
+            lambda: rdd.groupByKey().mapValues(len)])())
+    return rdds[-1]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("seed", range(25))
+def test_layout_of_a_random_lineage(sc, engine, seed):
+    plan = plan_of(random_lineage(sc, random.Random(seed)))
+    layout = layout_plan(plan, engine=engine)
+    for check in CHECKS:
+        check(plan, layout, engine)
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -42,7 +42,7 @@ from .layout import HEADER_SIZE, LABEL_SIZE, SUBLABEL_SIZE, text_width
 
 RDD_MARKS = ("cached", "computing")
 FONT = "Helvetica, Arial, 'DejaVu Sans', sans-serif"
-TITLE_H, LEGEND_ROW_H = 30, 22
+TITLE_H, LEGEND_ROW_H, MIN_WIDTH = 30, 22, 420   # MIN_WIDTH keeps the legend to a few lines
 
 # The look of each stage state: (fill, stroke, stroke width, dash pattern).
 STATE_LOOKS = {
@@ -115,9 +115,9 @@ def render_svg(layout, stage_states: dict = None, rdd_marks: dict = None,
                 raise ValueError(f"RDD {rdd_id} has mark {mark!r}; "
                                  f"an RDD mark is one of {', '.join(RDD_MARKS)}")
     top = TITLE_H if title else 0
-    legend, legend_h = _legend(max(layout.width, 340), stage_states is not None,
+    legend, legend_h = _legend(max(layout.width, MIN_WIDTH), stage_states is not None,
                                rdd_marks is not None)
-    width, height = max(layout.width, 340), top + layout.height + legend_h
+    width, height = max(layout.width, MIN_WIDTH), top + layout.height + legend_h
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="ms-dag" width="{width}" '
              f'height="{height}" viewBox="0 0 {width} {height}" font-family="{FONT}" '
              f'role="img" aria-label={_attr(title or "DAG of RDDs and stages")}>',
@@ -151,15 +151,17 @@ def _attr(text) -> str:
 
 
 def _stage(stage_id, box, state) -> str:
+    """The box (its label comes later, over the edges), and the note of an empty box."""
     tooltip = f"{box.label}: {state}" + (f"\n{box.detail}" if box.detail else "")
+    note = ""
+    if box.note:
+        note = (f'<text class="ms-stage-note" x="{box.x + box.w // 2}" '
+                f'y="{box.y + (box.h + 22) // 2 + 4}" font-size="{SUBLABEL_SIZE}" '
+                f'font-style="italic" text-anchor="middle">{_text(box.note)}</text>')
     return (f'<g class="ms-stage ms-state-{state}" data-stage-id="{stage_id}">'
             f"<title>{_text(tooltip)}</title>"
             f'<rect class="ms-stage-box" x="{box.x}" y="{box.y}" width="{box.w}" '
-            f'height="{box.h}" rx="8" fill="#f7f7f7" stroke="#8c8c8c"/>' + (
-                f'<text class="ms-stage-note" x="{box.x + box.w // 2}" '
-                f'y="{box.y + (box.h + 22) // 2 + 4}" font-size="{SUBLABEL_SIZE}" '
-                f'font-style="italic" text-anchor="middle">{_text(box.note)}</text>'
-                if box.note else "") + "</g>")
+            f'height="{box.h}" rx="8" fill="#f7f7f7" stroke="#8c8c8c"/>{note}</g>')
 
 
 def _stage_label(stage_id, box, state, show_state) -> str:
@@ -258,7 +260,7 @@ def _legend(width, show_states, show_marks) -> tuple:
     parts, x, y = [], 16, 4
     for label, sample in items:
         sample_w = 64 if label == "cached RDD" else 34
-        item_w = sample_w + 6 + text_width(label, 11) + 18
+        item_w = sample_w + 6 + text_width(label, 11) + 12
         if x > 16 and x + item_w > width - 8:
             x, y = 16, y + LEGEND_ROW_H
         parts.append(f'<g transform="translate({x},{y})">{sample}<text x="{sample_w + 6}" '
