@@ -16,6 +16,7 @@ Outside a Jupyter kernel (a terminal IPython), the same cell gets the text progr
 """
 
 import contextlib
+import warnings
 
 from IPython.display import display
 
@@ -48,6 +49,12 @@ class LiveCell:
         self._stack.callback(self.sc.removeSparkListener, self._on_event)
         self.sc.setWaitCallback(self._while_waiting)
         self._stack.callback(self.sc.setWaitCallback, None)
+        if not hasattr(self.shell.kernel, "do_one_iteration"):
+            warnings.warn("This kernel (ipykernel 7 or later) cannot handle widget clicks while "
+                          "a cell runs: the pictures stay live, but Kill and Cancel act only "
+                          "when the cell ends. Install ipykernel<7 for clicks during jobs.",
+                          RuntimeWarning, stacklevel=3)
+            return self
         try:
             from jupyter_ui_poll import ui_events
 

@@ -110,8 +110,15 @@ class MiniSparkMagics(Magics):
         if line.strip():
             raise UsageError("%%minispark takes no arguments; put line magics in the cell.")
         sc = self._context()
-        with LiveCell(sc, self.shell):
-            self.shell.run_cell(cell, store_history=False)
+        count = self.shell.execution_count
+        # IPython has already counted this cell; naming the inner run after it keeps call
+        # sites and Out[] prompts at this cell's number.
+        self.shell.execution_count = count - 1
+        try:
+            with LiveCell(sc, self.shell):
+                self.shell.run_cell(cell, store_history=False)
+        finally:
+            self.shell.execution_count = count
 
     # ---- subcommands ------------------------------------------------------------------------
     def _start(self, args):
