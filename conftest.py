@@ -16,12 +16,21 @@ returns the same object to every test until then. Hypothesis warns about functio
 fixtures because they are not reset between examples; that sharing is exactly what we want
 here, so the profile below silences that one health check (and the per-example deadline:
 examples run real jobs on real processes, whose timing is not the property under test).
+
+``recorder`` (and ``record_events(context)`` for a context of the test's own) listens to the
+event stream, the same stream the progress bar and the Jupyter layer read, so tests assert on
+what the scheduler says it did: which stages ran or were skipped, which task ran on which
+worker, what each task's metrics were. (They live here, not in a tests/conftest.py, because
+``--doctest-modules`` imports every conftest.py under tests/ by its bare name, and two of them
+would collide.)
 """
+
+import os
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from minispark import SparkConf, SparkContext
+from minispark import SparkConf, SparkContext, events
 
 settings.register_profile(
     "minispark", deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -79,8 +88,61 @@ def fresh_context(_shared_context):
         context.stop()
 
 
+class EventRecorder:
+    """A listener that keeps every event; ``of(kind)`` waits for delivery, then filters."""
+
+    def __init__(self, context):
+        self.context = context
+        self.events = []
+
+    def __call__(self, event):
+        self.events.append(event)
+
+    def of(self, kind, **fields) -> list:
+        """Delivered events of class ``kind`` whose attributes equal ``fields``."""
+        assert self.context.listener_bus.wait_until_empty(), "listener bus did not drain"
+        return [e for e in self.events if isinstance(e, kind)
+                and all(getattr(e, name) == value for name, value in fields.items())]
+
+    def last_job_id(self) -> int:
+        return self.of(events.JobStarted)[-1].job_id
+
+
+@pytest.fixture
+def record_events():
+    """A factory ``record_events(context) -> EventRecorder``; the listeners go after the test."""
+    started = []
+
+    def start(context):
+        recording = EventRecorder(context)
+        context.addSparkListener(recording)
+        started.append((context, recording))
+        return recording
+
+    yield start
+    for context, recording in started:
+        context.removeSparkListener(recording)
+
+
+@pytest.fixture
+def recorder(sc, record_events):
+    """An EventRecorder on the shared context."""
+    return record_events(sc)
+
+
 @pytest.fixture(autouse=True)
 def _doctest_sc(request):
     """Doctests in minispark/ use a global ``sc``, as PySpark's do."""
     if isinstance(request.node, pytest.DoctestItem):
         request.node.dtest.globs["sc"] = request.getfixturevalue("sc")
+
+
+def pytest_configure(config):
+    """pyproject.toml's ``--nbval-sanitize-with nbval_sanitize.cfg`` names a file in this folder.
+
+    nbval opens it relative to the current directory, so ``pytest demo.ipynb`` run inside
+    notebooks/ would not find it; make the path absolute when it is not found where pytest runs.
+    """
+    sanitize_with = config.getoption("nbval_sanitize_with", None)
+    if sanitize_with and not os.path.exists(sanitize_with):
+        config.option.nbval_sanitize_with = str(config.rootpath / sanitize_with)

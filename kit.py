@@ -1,18 +1,25 @@
 """kit.py: the one command a newcomer to MiniSpark needs.
 
+    python3 kit.py lab                     open the notebooks in JupyterLab
     python3 kit.py test [pytest args...]   run the tests (CI runs exactly `python3 kit.py test`)
-    python3 kit.py lab                     run the examples (later: open JupyterLab)
+    python3 kit.py example                 run examples/wordcount.py, with a text progress bar
 
-Both commands first set up the project's virtual environment, in this order:
+Every command first sets up the project's virtual environment, in this order:
 
 1. Create `.venv/` in the repository root with `python3 -m venv`, or reuse it if its
    pip works. Debian's system Python may lack `ensurepip` (it lives in the `python3-venv`
    package), so when venv fails we install `virtualenv` into a temporary directory with
    pip and let it create `.venv/` instead.
-2. Install MiniSpark into it, editable, with the `test` extra (`pip install -e .[test]`).
-   A stamp file, `.venv/kit-pyproject.sha256`, holds the hash of the pyproject.toml we
-   installed from; while it matches, the install is skipped.
-3. Run the command with `.venv/bin/python`.
+2. Install what the command needs into it, editable (`pip install -e ...`, see INSTALLS):
+   the engine for `example`; the engine with its `lab` extra (JupyterLab, ipykernel) and
+   the Jupyter layer in widgets/ for `lab`; all that and the `test` extra (pytest, nbval,
+   Playwright ...) for `test`. The package lists live in pyproject.toml, not here. A stamp
+   file per command, `.venv/kit-<command>.sha256`, holds a hash of the pip arguments, of
+   pyproject.toml and of widgets/pyproject.toml; while it matches, the install is skipped.
+3. For `test` only: make sure Debian's `chromium` is installed, for the browser tests in
+   tests/browser/ (as root with apt-get; otherwise kit prints the command, and those tests
+   skip, saying why).
+4. Run the command with `.venv/bin/python`.
 
 Each step prints one line starting with "kit:". The script uses the standard library
 only, because it runs before anything is installed.
@@ -20,17 +27,31 @@ only, because it runs before anything is installed.
 import argparse
 import hashlib
 import os
+import secrets
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 VENV_PYTHON = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-STAMP = VENV / "kit-pyproject.sha256"
+WIDGETS = ROOT / "widgets"
+NOTEBOOKS = ROOT / "notebooks"
 PYTEST_NO_TESTS_COLLECTED = 5
+LAB_PORT = 8888   # JupyterLab's usual port, when it is free
+
+# What each command installs, editable: "." is the engine with the extras named in
+# brackets (pyproject.toml lists their packages); "widgets/" is the Jupyter layer.
+INSTALLS = {
+    "example": ["."],
+    "lab": [".[lab]", "widgets/"],
+    "test": [".[test,lab]", "widgets/"],
+}
 
 
 def step(message):
@@ -91,18 +112,33 @@ def create_venv_with_virtualenv(destination):
 
 # --- Step 2: the project, installed editable -----------------------------------------
 
-def install_project():
-    """`pip install -e .[test]` into .venv, unless pyproject.toml is unchanged since the last time."""
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if STAMP.exists() and STAMP.read_text().strip() == digest:
-        step("pyproject.toml unchanged since the last install; skipping pip install")
+def install_project(command):
+    """`pip install -e` what `command` needs into .venv, unless nothing changed since last time."""
+    projects = INSTALLS[command]
+    if "widgets/" in projects and not (WIDGETS / "pyproject.toml").exists():
+        step("widgets/pyproject.toml not found; skipping the Jupyter layer "
+             "(`%load_ext minispark` will not work)")
+        projects = [project for project in projects if project != "widgets/"]
+    pip_arguments = [argument for project in projects for argument in ("-e", project)]
+    digest = install_digest(pip_arguments)
+    stamp = VENV / f"kit-{command}.sha256"
+    if stamp.exists() and stamp.read_text().strip() == digest:
+        step("nothing changed since the last install; skipping pip install")
         return
-    step("installing minispark and its test tools into .venv (pip install -e .[test])")
+    step(f"installing into .venv: pip install {' '.join(pip_arguments)}")
     code = run([VENV_PYTHON, "-m", "pip", "install", "--quiet",
-                "--disable-pip-version-check", "-e", ".[test]"], cwd=ROOT)
+                "--disable-pip-version-check", *pip_arguments], cwd=ROOT)
     if code != 0:
         sys.exit(f"kit: pip install failed (exit {code}); see pip's message above")
-    STAMP.write_text(digest + "\n")
+    stamp.write_text(digest + "\n")
+
+
+def install_digest(pip_arguments):
+    """A hash of what an install depends on: its pip arguments and the two pyproject files."""
+    digest = hashlib.sha256(" ".join(pip_arguments).encode())
+    for pyproject in (ROOT / "pyproject.toml", WIDGETS / "pyproject.toml"):
+        digest.update(pyproject.read_bytes() if pyproject.exists() else b"(none)")
+    return digest.hexdigest()
 
 
 def ensure_system_packages(names):
@@ -131,16 +167,21 @@ def ensure_system_packages(names):
         step(f"apt-get could not install {' '.join(missing)}; continuing without them")
 
 
-def set_up():
+def set_up(command):
     create_venv()
-    install_project()
+    install_project(command)
 
 
 # --- Step 3: the commands -------------------------------------------------------------
 
 def test(pytest_args):
-    """Run pytest in .venv; "no tests collected" counts as a failure."""
-    set_up()
+    """Run pytest in .venv; "no tests collected" counts as a failure.
+
+    pyproject.toml gives pytest its paths (tests/, minispark/ and notebooks/, whose notebooks
+    nbval runs and compares) and options, so a bare `pytest` in .venv runs the same tests.
+    """
+    set_up("test")
+    ensure_system_packages(["chromium"])   # for tests/browser/; without it they skip
     step(f"running pytest {' '.join(pytest_args)}".rstrip())
     code = run([VENV_PYTHON, "-m", "pytest", *pytest_args], cwd=ROOT)
     if code == PYTEST_NO_TESTS_COLLECTED:
@@ -151,13 +192,64 @@ def test(pytest_args):
 
 
 def lab():
-    """Run the examples; this is where JupyterLab will be installed and started.
+    """Start JupyterLab on notebooks/, on localhost; it opens a browser when there is one.
 
-    The Jupyter layer does not exist yet, so for now the lab is examples/wordcount.py.
-    When it does, this function installs jupyterlab into .venv and runs
-    `jupyter lab notebooks/` instead.
+    Stop it with Ctrl-C in this terminal (Jupyter asks to confirm; press Ctrl-C twice to stop
+    at once). kit waits for it meanwhile instead of exiting on the first Ctrl-C.
     """
-    set_up()
+    set_up("lab")
+    NOTEBOOKS.mkdir(exist_ok=True)
+    port, token = lab_port(), secrets.token_hex(16)
+    command = [VENV_PYTHON, "-m", "jupyterlab", "--notebook-dir", NOTEBOOKS,
+               "--ServerApp.ip=localhost", f"--ServerApp.port={port}",
+               # We print the URL below, so the port must be the one we chose.
+               "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")   # Jupyter refuses to run as root without it
+    step("starting JupyterLab on notebooks/")
+    lab_process = subprocess.Popen([str(part) for part in command], cwd=ROOT)
+    base_url = f"http://localhost:{port}"
+    try:
+        if wait_for_lab(lab_process, base_url, token):
+            # Jupyter prints its URL with the token hidden, above many lines of its log.
+            step(f"JupyterLab is at {base_url}/lab?token={token} (Ctrl-C to stop it)")
+    except KeyboardInterrupt:
+        pass
+    while True:
+        try:
+            code = lab_process.wait()
+            return 128 - code if code < 0 else code
+        except KeyboardInterrupt:
+            continue   # Ctrl-C reached Jupyter too; it decides whether to stop
+
+
+def wait_for_lab(lab_process, base_url, token, timeout=60):
+    """Poll until the server answers (True), or exits or takes longer than `timeout` (False)."""
+    request = urllib.request.Request(f"{base_url}/api/status",
+                                     headers={"Authorization": f"token {token}"})
+    deadline = time.monotonic() + timeout
+    while lab_process.poll() is None and time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(request, timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.2)   # polling interval; the condition decides
+    return False
+
+
+def lab_port():
+    """LAB_PORT if nothing listens there, else a free port the system picks."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("localhost", LAB_PORT))
+        except OSError:
+            probe.bind(("localhost", 0))
+        return probe.getsockname()[1]
+
+
+def example():
+    """Run examples/wordcount.py: a word count with the console progress bar."""
+    set_up("example")
     step("running examples/wordcount.py")
     return run([VENV_PYTHON, ROOT / "examples" / "wordcount.py"], cwd=ROOT)
 
@@ -168,7 +260,7 @@ def main(argv):
     parser = argparse.ArgumentParser(
         prog="python3 kit.py", description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["test", "lab"], help="what to do")
+    parser.add_argument("command", choices=["lab", "test", "example"], help="what to do")
     parser.add_argument("args", nargs=argparse.REMAINDER,
                         help="for `test`: arguments passed on to pytest (try `test --help`)")
     if not argv:
@@ -178,8 +270,8 @@ def main(argv):
     if options.command == "test":
         return test(options.args)
     if options.args:
-        parser.error("`lab` takes no arguments")
-    return lab()
+        parser.error(f"`{options.command}` takes no arguments")
+    return lab() if options.command == "lab" else example()
 
 
 if __name__ == "__main__":
