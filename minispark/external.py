@@ -86,10 +86,13 @@ class ExternalMerger:
             yield from group.items()
 
 
-def sort_partition(iterator, key, reverse: bool, limit: int, directory=None):
-    """Sort records by ``key`` holding at most ``limit`` of them in memory at once."""
+def sort_partition(iterator, key, reverse: bool, limit: int, directory=None, metrics=None):
+    """Sort records by ``key`` holding at most ``limit`` of them in memory at once.
+
+    Spilled bytes are added to ``metrics.spill_bytes`` when a task's metrics are given.
+    """
     runs, chunk = [], []
-    stats = _SpillStats()
+    stats = metrics if metrics is not None else _SpillStats()
     for record in iterator:
         chunk.append(record)
         if len(chunk) >= limit:

@@ -189,13 +189,18 @@ class PairRDDFunctions:
         """
         from .external import sort_partition
         from .rdds import MapPartitionsRDD, ShuffledRDD
+        from .taskcontext import TaskContext
 
         if numPartitions is None:
             numPartitions = self._default_reduce_partitions()
         limit = self.ctx._spill_threshold
 
         def sort(_, iterator):
-            return sort_partition(iterator, lambda kv: keyfunc(kv[0]), not ascending, limit)
+            # Runs spill into the worker's directory (deleted with it) and count in its metrics.
+            task = TaskContext.get()
+            return sort_partition(iterator, lambda kv: keyfunc(kv[0]), not ascending, limit,
+                                  task.env.shuffle_dir if task else None,
+                                  task.metrics if task else None)
 
         if numPartitions == 1:
             source = self.coalesce(1) if self.getNumPartitions() > 1 else self

@@ -40,6 +40,21 @@ def test_reduce_fold_aggregate_max_min(sc, data, n):
     assert rdd.max(key=lambda x: -x) == min(data)
 
 
+def append_or_extend(accumulator, value):
+    """A fold operation that modifies its first argument, as PySpark allows."""
+    accumulator.extend(value if isinstance(value, list) else [value])
+    return accumulator
+
+
+@EXAMPLES
+@given(data=values, n=st.integers(1, 12))
+def test_fold_and_aggregate_may_modify_their_accumulator(sc, data, n):
+    rdd = sc.parallelize(data, n)
+    assert sorted(rdd.fold([], append_or_extend)) == sorted(data)
+    assert sorted(rdd.aggregate([], append_or_extend, append_or_extend)) == sorted(data)
+    assert sorted(rdd.treeAggregate([], append_or_extend, append_or_extend, 2)) == sorted(data)
+
+
 def test_reduce_of_an_empty_rdd_raises(sc):
     with pytest.raises(ValueError, match="empty"):
         sc.parallelize([], 3).reduce(operator.add)

@@ -117,7 +117,8 @@ def test_localCheckpoint_cuts_the_lineage(sc, recorder):
     assert rdd.isCheckpointed()
     after = rdd.toDebugString().decode()
     assert "ShuffledRDD" not in after and "+-" not in after
-    assert "LocalCheckpointRDD" in after or "localCheckpoint" in after
+    assert after.splitlines()[-1].startswith(" |  LocalCheckpointRDD[")
+    assert "CachedPartitions: 3" in after
     assert [d.rdd.op_name for d in rdd.dependencies] == ["localCheckpoint"]
     assert len(plan_stages(rdd)) == 1
     assert sorted(rdd.collect()) == expected

@@ -88,6 +88,21 @@ def test_a_foreach_over_a_lock_names_the_users_function(sc):
         sc.parallelize(range(4), 2).foreach(count_under_lock)
 
 
+@pytest.mark.parametrize("operation", [
+    lambda rdd, f: rdd.reduce(f),                                        # the action's function
+    lambda rdd, f: rdd.map(lambda x: (x, x)).reduceByKey(f).collect(),  # a shuffle's function
+])
+def test_an_unpicklable_action_or_shuffle_function_is_named(sc, operation):
+    lock = threading.Lock()
+
+    def add_under_lock(a, b):
+        with lock:
+            return a + b
+
+    with pytest.raises(PicklingError, match="add_under_lock defined at .*test_errors.py"):
+        operation(sc.parallelize(range(4), 2), add_under_lock)
+
+
 def test_using_an_rdd_inside_a_task_is_refused(sc):
     other = sc.parallelize(range(3))
     with pytest.raises(TaskFailedError, match="SPARK-5063"):

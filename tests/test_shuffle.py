@@ -12,7 +12,6 @@ from collections import Counter, defaultdict
 import pytest
 
 from minispark import events
-from recording import record_events
 
 
 def shuffle_records_written(recorder, job_id) -> int:
@@ -72,7 +71,7 @@ SPILL_THRESHOLD = 50
 
 
 @pytest.fixture
-def spilling(fresh_context):
+def spilling(fresh_context, record_events):
     context = fresh_context(conf={
         "spark.shuffle.spill.numElementsForceSpillThreshold": SPILL_THRESHOLD})
     return context, record_events(context)
@@ -102,6 +101,10 @@ def test_spilling_shuffles_give_the_same_answers(spilling):
     assert dict(grouped) == {k: sorted(v) for k, v in groups.items()}
 
     ordered = rdd.sortByKey(True, 3).collect()
+    job = recorder.last_job_id()
+    sorting_stage = recorder.of(events.JobStarted, job_id=job)[0].final_stage_id
+    assert sum(e.metrics["spill_bytes"] for e in recorder.of(events.TaskEnded, job_id=job)
+               if e.stage_id == sorting_stage) > 0, "the sort in the reduce tasks did not spill"
     assert [k for k, _ in ordered] == sorted(k for k, _ in data)
     assert Counter(ordered) == Counter(data)
     descending = rdd.sortByKey(False, 2).keys().collect()

@@ -152,3 +152,11 @@ def test_saveAsTextFile_round_trip(sc, tmp_path_factory, data, n):
 def test_saveAsTextFile_refuses_an_existing_directory(sc, tmp_path):
     with pytest.raises(SparkException, match="already exists"):
         sc.parallelize([1]).saveAsTextFile(str(tmp_path))
+
+
+@pytest.mark.timeout(60)
+def test_an_empty_directory_is_an_rdd_without_partitions(sc, tmp_path):
+    rdd = sc.textFile(str(tmp_path))
+    assert rdd.getNumPartitions() == 0 and rdd.collect() == []
+    words = rdd.flatMap(str.split).map(lambda w: (w, 1)).reduceByKey(lambda a, b: a + b)
+    assert words.collect() == []

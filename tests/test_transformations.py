@@ -10,6 +10,7 @@ promise it (narrow operations on a parallelized list, ``union``, ``zipWithIndex`
 from collections import Counter
 from itertools import product
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -203,3 +204,35 @@ def test_sample_full_fraction_without_replacement_keeps_everything(sc):
 
 def test_pipe_round_trips_lines(sc):
     assert sc.parallelize(["b", "a", "c"], 2).pipe("cat").collect() == ["b", "a", "c"]
+
+
+@pytest.mark.timeout(60)   # these used to hang: a stage with no tasks never finished
+def test_operations_on_an_rdd_with_no_partitions(sc):
+    empty = sc.emptyRDD()
+    assert empty.getNumPartitions() == 0
+    assert (empty.collect(), empty.count(), empty.take(3), empty.isEmpty()) == ([], 0, [], True)
+    assert empty.map(lambda x: x).glom().collect() == []
+    assert empty.repartition(3).collect() == []
+    assert empty.distinct().collect() == []
+    assert empty.map(lambda x: (x, 1)).reduceByKey(lambda a, b: a + b).collect() == []
+    assert empty.map(lambda x: (x, 1)).groupByKey(2).collect() == []
+    assert empty.union(sc.parallelize([1, 2], 2)).repartition(2).count() == 2
+    assert empty.cartesian(sc.parallelize([1])).collect() == []
+    pairs = sc.parallelize([(1, "a")], 2)
+    assert pairs.join(empty.map(lambda x: (x, x))).collect() == []
+    assert pairs.leftOuterJoin(empty.map(lambda x: (x, x))).collect() == [(1, ("a", None))]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "a worker unpickles a stage binary once and reuses the objects for every task of the "
+    "stage it runs, so a closure's state leaks from task to task; Spark deserializes the "
+    "task binary per task (worker.py keeps unpickled binaries)"))
+def test_each_task_gets_its_own_copy_of_the_functions_state(sc):
+    """In PySpark every task unpickles its closure afresh, so state in it starts anew."""
+    seen = []
+
+    def number_within_task(x):
+        seen.append(x)
+        return len(seen)
+
+    assert sc.parallelize(range(8), 4).map(number_within_task).collect() == [1, 2] * 4

@@ -57,6 +57,11 @@ def killer(sc):
         sc.removeSparkListener(listener)
 
 
+def slow_identity(x):
+    time.sleep(0.3)
+    return x
+
+
 def slow_square(x):
     time.sleep(0.2)
     return x * x
@@ -109,3 +114,47 @@ def test_the_context_works_normally_after_a_worker_death(sc, killer):
     assert sc.parallelize(range(4), 4).map(slow_square).sum() == 14
     assert sorted(sc.parallelize(["a", "b", "a"], 3).map(lambda w: (w, 1))
                   .reduceByKey(lambda a, b: a + b).collect()) == [("a", 2), ("b", 1)]
+
+
+class KillOneSlowTheOther:
+    """When reduce partition 0 starts: SIGKILL its worker, and make the other worker slow.
+
+    The other worker then runs reduce partition 1 of the *first* stage attempt only after the
+    dead worker's files are gone, so that task reports a fetch failure late: after the map
+    stage was already resubmitted and its lost outputs recomputed.
+    """
+
+    def __init__(self, context):
+        self.context = context
+        self.stages = []
+        self.done = False
+
+    def __call__(self, event):
+        if isinstance(event, events.StageSubmitted):
+            self.stages.append(event.stage_id)
+        if self.done or not isinstance(event, events.TaskStarted) or len(self.stages) < 2:
+            return
+        if (event.stage_id, event.partition) == (self.stages[1], 0):
+            self.done = True
+            other = next(w for w in self.context._pool.workers if w != event.worker_id)
+            self.context.faults.slow_worker(other, 0.6)
+            os.kill(self.context._pool.workers[event.worker_id].pid, signal.SIGKILL)
+
+
+def test_a_late_fetch_failure_from_an_old_attempt_does_not_undo_recovery(fresh_context):
+    """Spark ignores fetch failures of older stage attempts; so must we, or recovery repeats."""
+    context = fresh_context("local[2]")
+    seen = []
+    context.addSparkListener(KillOneSlowTheOther(context), synchronous=True)
+    context.addSparkListener(seen.append, synchronous=True)
+    pairs = context.parallelize([(i % 5, 1) for i in range(100)], 4)
+    # Slow reduce tasks: the job still runs when the late failure arrives.
+    counts = pairs.reduceByKey(lambda a, b: a + b, 2).mapValues(slow_identity)
+    assert sorted(counts.collect()) == [(k, 20) for k in range(5)]
+    context.faults.clear()
+
+    map_stage = next(e.stage_id for e in seen if isinstance(e, events.StageSubmitted))
+    map_attempts = [e.attempt for e in seen
+                    if isinstance(e, events.StageSubmitted) and e.stage_id == map_stage]
+    assert any(isinstance(e, events.TaskEnded) and e.status == "fetch_failed" for e in seen)
+    assert map_attempts == [0, 1]   # the lost outputs are recomputed once
