@@ -96,11 +96,9 @@ def _task_copy(aid, zero, accum_param):
     return accumulator
 
 
-def reset_task_copies():
-    """Before a task: every copy in this worker starts again from zero."""
-    for copies in _worker_copies.values():
-        for accumulator in copies:
-            accumulator._value = copy.deepcopy(accumulator._zero)
+def forget_task_copies():
+    """Before a task unpickles its functions: the copies of the previous task are done with."""
+    _worker_copies.clear()
 
 
 def collect_task_updates() -> dict:

@@ -73,7 +73,6 @@ def run_task(task: TaskDescription, stage_binary, env) -> TaskResult:
     context = TaskContext(task.stage_id, task.stage_attempt, task.partition, task.attempt,
                           task.task_id, env.worker_id, env, task.shuffle_inputs)
     TaskContext._current = context
-    accumulators.reset_task_copies()
     started = time.perf_counter()
     result = TaskResult(task.task_id, env.worker_id, ok=True, metrics=context.metrics)
     try:

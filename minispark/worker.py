@@ -3,8 +3,9 @@
 A worker is a plain Python process (``python -m minispark.worker``) started by the driver's
 ``WorkerPool`` with one end of a socket pair. Its loop is the whole protocol:
 
-* ``("task", TaskDescription, binary or None)``: load the stage binary if it came along (it is
-  sent to each worker once per stage and kept), run the task, send ``("result", TaskResult)``;
+* ``("task", TaskDescription, binary or None)``: keep the stage binary if it came along (it is
+  sent to each worker once per stage), unpickle it for this task, run the task, send
+  ``("result", TaskResult)``;
 * ``("unpersist", rdd_id)``: drop that RDD's cached blocks;
 * ``("slow", seconds)``: from now on, each task first sleeps that long (a fault to inject);
 * ``("forget_binary", binary_id)``: drop a stage binary that no job needs any more;
@@ -33,6 +34,7 @@ from multiprocessing.connection import Connection
 
 import cloudpickle
 
+from . import accumulators
 from .storage import BlockStore
 from .tasks import TaskResult, run_task
 
@@ -67,7 +69,7 @@ class Channel:
 
 def serve(channel: Channel, env: WorkerEnv):
     """The worker loop: run tasks until told to stop or the driver goes away."""
-    binaries = {}
+    binaries = {}   # stage binary id -> its pickled bytes, received once per stage
     while True:
         try:
             message = channel.receive()
@@ -76,9 +78,11 @@ def serve(channel: Channel, env: WorkerEnv):
         kind = message[0]
         if kind == "task":
             _, task, binary = message
-            result = _load_binary(binaries, task, binary, env)
+            if binary is not None:
+                binaries[task.binary_id] = binary
+            loaded, result = _load_binary(binaries[task.binary_id], task, env)
             if result is None:
-                result = run_task(task, binaries[task.binary_id], env)
+                result = run_task(task, loaded, env)
             channel.send(_dump_result(result))
         elif kind == "slow":
             env.slowdown = message[1]
@@ -90,19 +94,21 @@ def serve(channel: Channel, env: WorkerEnv):
             return
 
 
-def _load_binary(binaries, task, binary, env):
-    """Unpickle a stage binary; a failure (say, a module missing here) fails the task."""
-    if binary is None:
-        return None
+def _load_binary(binary: bytes, task, env):
+    """Unpickle the stage binary for one task; a failure (a module missing here) fails the task.
+
+    Every task gets its own copy of the functions, as in Spark: state a closure keeps (a
+    counter, a list) starts afresh in each task instead of leaking from the previous one.
+    """
+    accumulators.forget_task_copies()
     try:
-        binaries[task.binary_id] = pickle.loads(binary)
-        return None
+        return pickle.loads(binary), None
     except BaseException as error:
-        return TaskResult(task.task_id, env.worker_id, ok=False,
-                          error=f"could not load the task's code on worker {env.worker_id}: "
-                                f"{type(error).__name__}: {error}",
-                          frames=[(f.filename, f.lineno, f.name, f.line or "")
-                                  for f in traceback.extract_tb(error.__traceback__)])
+        return None, TaskResult(task.task_id, env.worker_id, ok=False,
+                                error=f"could not load the task's code on worker {env.worker_id}: "
+                                      f"{type(error).__name__}: {error}",
+                                frames=[(f.filename, f.lineno, f.name, f.line or "")
+                                        for f in traceback.extract_tb(error.__traceback__)])
 
 
 def _dump_result(result: TaskResult) -> bytes:

@@ -223,10 +223,6 @@ def test_operations_on_an_rdd_with_no_partitions(sc):
     assert pairs.leftOuterJoin(empty.map(lambda x: (x, x))).collect() == [(1, ("a", None))]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a worker unpickles a stage binary once and reuses the objects for every task of the "
-    "stage it runs, so a closure's state leaks from task to task; Spark deserializes the "
-    "task binary per task (worker.py keeps unpickled binaries)"))
 def test_each_task_gets_its_own_copy_of_the_functions_state(sc):
     """In PySpark every task unpickles its closure afresh, so state in it starts anew."""
     seen = []
