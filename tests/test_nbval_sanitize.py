@@ -32,7 +32,11 @@ EXAMPLES = [
     ("2026-11-22T10:00:00.123456 job started", "<TIMESTAMP> job started"),
     ("<object object at 0x7f87925a73b0>", "<object object at 0x<addr>>"),
     ("<Figure size 640x480 with 1 Axes>", "<Figure size 640x480 with 1 Axes>"),
-    ("worker 1 (pid 4242) was lost", "worker 1 (pid <pid>) was lost"),
+    ("Worker 1 (pid 4242) was lost", "Worker 1 (pid <pid>) was lost"),
+    ("Task 3 of stage 1 failed on worker 0 (attempt 0)",
+     "Task 3 of stage 1 failed on worker <n> (attempt 0)"),
+    ("<span class='ms-task ms-task-done' data-partition='2' title='t'>1</span>",
+     "<span class='ms-task ms-task-done' data-partition='2' title='t'></span>"),
     ("/tmp/minispark-4242-k3j_x9ab/shuffle_0", "/tmp/minispark-<pid>-<dir>/shuffle_0"),
 ]
 

@@ -1,0 +1,140 @@
+"""Checks for exercises: each one tests an answer and, when it is wrong, says why in plain words.
+
+Coursework notebooks end their exercises with one of these. A failing check raises
+``ExerciseError`` (an ``AssertionError``) whose message says what was expected, what the
+student's code did, and where to look, instead of a bare ``assert`` traceback.
+
+>>> rdd = sc.parallelize([3, 1, 2], 2).map(lambda x: x * 10)
+>>> check_result(rdd, [10, 20, 30], ordered=False)
+>>> check_stage_count(rdd.map(lambda x: (x, 1)).reduceByKey(lambda a, b: a + b), 2)
+>>> check_stage_count(rdd, 2)
+Traceback (most recent call last):
+    ...
+minispark.testing.ExerciseError: Expected a plan with 2 stages, but this RDD needs 1 stage: ...
+"""
+
+from .planner import plan_stages, stage_rdds
+from .rdd import RDD
+
+
+class ExerciseError(AssertionError):
+    """An exercise's check failed; the message explains the expected answer."""
+
+
+def check_result(rdd_or_value, expected, ordered: bool = True) -> None:
+    """The result equals ``expected`` (an RDD is collected first; ``ordered=False`` sorts both)."""
+    actual = rdd_or_value.collect() if isinstance(rdd_or_value, RDD) else rdd_or_value
+    if actual is None:
+        raise ExerciseError("The answer is None: did the exercise cell assign its result?")
+    compare_actual, compare_expected = actual, expected
+    if not ordered:
+        compare_actual, compare_expected = _sorted(actual), _sorted(expected)
+    if compare_actual != compare_expected:
+        hint = "" if ordered else " (order ignored)"
+        raise ExerciseError(f"Expected {_short(expected)}{hint}, but got {_short(actual)}.")
+
+
+def check_stage_count(rdd: RDD, expected: int) -> None:
+    """An action on ``rdd`` would run exactly ``expected`` stages (nothing is run to find out)."""
+    _require_rdd(rdd)
+    stages = plan_stages(rdd)
+    if len(stages) != expected:
+        names = ", ".join(f"stage {i}: {s.name.split(' at ')[0]}" for i, s in enumerate(stages))
+        raise ExerciseError(
+            f"Expected a plan with {expected} stage{'s' * (expected != 1)}, but this RDD needs "
+            f"{len(stages)} stage{'s' * (len(stages) != 1)}: {names}. Every shuffle "
+            "(reduceByKey, groupByKey, join, distinct, repartition ...) starts a new stage, "
+            "unless both sides are already partitioned the same way.")
+
+
+def check_no_shuffle(rdd: RDD, *inputs: RDD) -> None:
+    """Computing ``rdd`` from ``inputs`` needs no shuffle (only narrow dependencies between them)."""
+    _require_rdd(rdd)
+    stops = {r.id() for r in inputs}
+    stack, seen = [rdd], set()
+    while stack:
+        current = stack.pop()
+        if current.id() in seen or current.id() in stops:
+            continue
+        seen.add(current.id())
+        for dependency in current.dependencies:
+            if dependency.is_shuffle:
+                raise ExerciseError(
+                    f"Expected no shuffle, but {current.op_name} (RDD {current.id()}) shuffles "
+                    f"{dependency.rdd.op_name} (RDD {dependency.rdd.id()}). Partition both "
+                    "sides with the same partitioner first (partitionBy), then a join or "
+                    "reduceByKey on them with the same number of partitions is narrow.")
+            stack.append(dependency.rdd)
+
+
+def check_computed_once(rdd: RDD, *actions) -> None:
+    """Running ``actions`` (functions of no argument) computes each partition of ``rdd`` once.
+
+    That is what ``cache()`` buys: without it, every action recomputes the RDD from its lineage.
+    """
+    _require_rdd(rdd)
+    counts = {}
+
+    def count(event):
+        if type(event).__name__ == "TaskEnded":
+            for rdd_id, partition in event.metrics.get("computed", []):
+                if rdd_id == rdd.id():
+                    counts[partition] = counts.get(partition, 0) + 1
+
+    ctx = rdd.context
+    ctx.addSparkListener(count, synchronous=True)
+    try:
+        for action in actions:
+            action()
+    finally:
+        ctx.removeSparkListener(count)
+    twice = {p: n for p, n in sorted(counts.items()) if n > 1}
+    if twice:
+        raise ExerciseError(
+            f"Expected each partition of RDD {rdd.id()} to be computed once, but partitions "
+            f"{sorted(twice)} were computed {max(twice.values())} times. Call .cache() on it "
+            "before the first action, so later actions read it from the workers' memory.")
+
+
+def check_survives_chaos(job, expected, kill_probability: float = 0.2, seed: int = 0,
+                         ordered: bool = False) -> None:
+    """``job(sc)`` still returns ``expected`` while chaos kills workers (reproducibly)."""
+    from .context import SparkContext
+
+    sc = SparkContext._active_spark_context
+    if sc is None:
+        raise ExerciseError("No SparkContext is running: start one first (%minispark start).")
+    sc.faults.chaos(kill_probability, seed)
+    try:
+        actual = job(sc)
+    finally:
+        sc.faults.clear()
+    lost = sorted(sc._pool.lost)
+    try:
+        check_result(actual, expected, ordered)
+    except ExerciseError as error:
+        raise ExerciseError(f"Under chaos (p={kill_probability}, seed={seed}, workers lost: "
+                            f"{lost}): {error}") from None
+
+
+def stage_rdd_names(rdd: RDD) -> list:
+    """The operations of each stage of ``rdd``'s plan, for printing in lessons."""
+    return [[r.op_name for r in reversed(stage_rdds(stage.rdd))] for stage in plan_stages(rdd)]
+
+
+def _require_rdd(value):
+    if not isinstance(value, RDD):
+        raise ExerciseError(f"Expected an RDD, but got {type(value).__name__}: did the exercise "
+                            "cell end with an action (collect, count ...) instead of the RDD?")
+
+
+def _sorted(values):
+    try:
+        return sorted(values)
+    except TypeError:
+        return sorted(values, key=repr)
+
+
+def _short(value, limit=300) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + " ..."
