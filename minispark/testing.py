@@ -21,6 +21,32 @@ class ExerciseError(AssertionError):
     """An exercise's check failed; the message explains the expected answer."""
 
 
+def exercise(title: str, check, answer, *args, **kwargs) -> bool:
+    """Run a lesson exercise's check and print the verdict (never raises, unlike coursework).
+
+    ``answer`` is what the student's cell produced (``...`` or ``None`` while unanswered);
+    ``check`` is one of the ``check_*`` functions, called as ``check(answer, *args)``.
+
+    >>> exercise("Exercise 1", check_result, ..., [1, 2])
+    Exercise 1: not answered yet. Replace the ... in the cell above with your answer, run it, then run this cell.
+    False
+    >>> exercise("Exercise 1", check_result, sc.parallelize([2, 1]), [1, 2], ordered=False)
+    Exercise 1: correct.
+    True
+    """
+    if answer is None or answer is Ellipsis:
+        print(f"{title}: not answered yet. Replace the ... in the cell above with your answer, "
+              "run it, then run this cell.")
+        return False
+    try:
+        check(answer, *args, **kwargs)
+    except ExerciseError as error:
+        print(f"{title}: not yet. {error}")
+        return False
+    print(f"{title}: correct.")
+    return True
+
+
 def check_result(rdd_or_value, expected, ordered: bool = True) -> None:
     """The result equals ``expected`` (an RDD is collected first; ``ordered=False`` sorts both)."""
     actual = rdd_or_value.collect() if isinstance(rdd_or_value, RDD) else rdd_or_value
