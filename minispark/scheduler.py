@@ -392,7 +392,7 @@ class DAGScheduler:
         if launched is None:
             return   # a late result of a task from a job that already ended
         task, worker_id, started = launched
-        for rdd_id, split, size, in_memory in result.metrics.cache_stored:
+        for rdd_id, split, size, in_memory, _ in result.metrics.cache_stored:
             self.blocks.add(rdd_id, split, worker_id, size, in_memory)
             reason = self.lost_blocks.pop((rdd_id, split), None)
             if reason is not None:
@@ -565,6 +565,7 @@ def _metrics_dict(metrics) -> dict:
         "shuffle_records_written": metrics.shuffle_records_written,
         "spill_bytes": metrics.spill_bytes,
         "cache_hits": [list(k) for k in metrics.cache_hits],
-        "cache_stored": [[r, p] for r, p, _, _ in metrics.cache_stored],
+        "cache_stored": [[r, p] for r, p, _, _, _ in metrics.cache_stored],
+        "cache_records": [[r, p, n] for r, p, _, _, n in metrics.cache_stored],
         "computed": [list(k) for k in metrics.computed],
     }

@@ -44,7 +44,7 @@ class BlockStore:
             with open(path, "wb") as block_file:
                 pickle.dump(batches, block_file, pickle.HIGHEST_PROTOCOL)
             self.disk[key] = path
-        context.metrics.cache_stored.append((key[0], split, size, bool(level.useMemory)))
+        context.metrics.cache_stored.append((key[0], split, size, bool(level.useMemory), len(records)))
         return iter(records)
 
     def _read(self, key):

@@ -21,7 +21,7 @@ class TaskMetrics:
     shuffle_records_written: int = 0  # records written to shuffle blocks (after map-side combine)
     spill_bytes: int = 0              # bytes spilled to disk because memory was short
     cache_hits: list = field(default_factory=list)      # (rdd id, partition) read from cache
-    cache_stored: list = field(default_factory=list)    # (rdd id, partition, bytes) cached now
+    cache_stored: list = field(default_factory=list)    # (rdd, partition, bytes, in memory, records)
     computed: list = field(default_factory=list)        # (rdd id, partition) computed (not cached)
 
 

@@ -129,6 +129,7 @@ def test_rdd_picker_shows_where_partitions_are_cached(fresh_context):
     table = explorer.rdd_detail.value
     assert table.count("<tr>") == 1 + 4
     assert table.count("worker ") == 4          # every partition cached on some worker
+    assert table.count("<td>10</td>") == 4      # 40 records in 4 partitions
     assert all(view.computed == 1 for view in model.partitions[cached.id()].values())
 
 

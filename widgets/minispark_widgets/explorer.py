@@ -153,12 +153,15 @@ class DAGExplorer(widgets.VBox):
         with self.model.lock:
             parts = self.model.partitions.get(rdd_id, {})
             rows = "".join(
-                f"<tr><td>{p}</td><td>{view.computed}</td>"
+                f"<tr><td>{p}</td><td>{view.records if view.records is not None else '–'}</td>"
+                f"<td>{view.computed}</td>"
                 f"<td>{'worker %d' % view.cached_on if view.cached_on is not None else '–'}</td></tr>"
                 for p, view in sorted(parts.items()))
         self.rdd_detail.value = (
-            "<table class='ms-partitions'><tr><th>partition</th><th>times computed</th>"
-            f"<th>cached on</th></tr>{rows or '<tr><td colspan=3>not computed yet</td></tr>'}</table>")
+            "<table class='ms-partitions'><tr><th>partition</th><th>records</th>"
+            "<th>times computed</th><th>cached on</th></tr>"
+            f"{rows or '<tr><td colspan=4>not computed yet</td></tr>'}</table>"
+            "<small>Records are counted when a partition is cached.</small>")
 
     # ---- what a notebook stores ---------------------------------------------------------------
     def snapshot_html(self) -> str:

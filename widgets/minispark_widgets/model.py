@@ -76,7 +76,7 @@ class WorkerView:
 class PartitionView:
     computed: int = 0               # times this partition was computed (not read from cache)
     cached_on: int | None = None    # worker caching it, if any
-    records: int | None = None
+    records: int | None = None    # known when the partition was cached (the block store counts)
 
 
 class ExplorerModel:
@@ -197,6 +197,8 @@ class ExplorerModel:
             self._partition(rdd_id, partition).computed += 1
         for rdd_id, partition in metrics.get("cache_stored", []):
             self._partition(rdd_id, partition).cached_on = e.worker_id
+        for rdd_id, partition, records in metrics.get("cache_records", []):
+            self._partition(rdd_id, partition).records = records
         if e.status == "failed":
             self._say(f"Task {e.partition} of stage {e.stage_id} failed on worker {e.worker_id} "
                       f"(attempt {e.attempt}): {_first_line(e.error)}")
