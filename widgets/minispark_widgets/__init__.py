@@ -20,6 +20,18 @@ def load_ipython_extension(ipython):
 
     ipython.register_magics(MiniSparkMagics)
     register_name_formatter(cell_name)
+    _warm_up_layout()
+
+
+def _warm_up_layout():
+    """Lay out a tiny plan once: Graphviz's first layout is slow, and should not be a job's."""
+    from .layout import layout_plan
+
+    layout_plan({"stages": [{"stage_id": 0, "kind": "ResultStage", "name": "warm-up", "num_tasks": 1,
+                             "parent_ids": [], "rdd_ids": [0]}],
+                 "rdds": [{"rdd_id": 0, "name": None, "op_name": "warm-up", "class_name": "RDD",
+                           "call_site": "", "num_partitions": 1, "storage_level": None,
+                           "parents": [], "stage_id": 0}]})
 
 
 def cell_name(filename):

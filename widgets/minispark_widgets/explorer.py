@@ -33,7 +33,7 @@ REFRESH_INTERVAL = 0.1
 class DAGExplorer(widgets.VBox):
     """A live picture of one job: stages, tasks, workers and what happened."""
 
-    def __init__(self, sc, model, job_id: int, **kwargs):
+    def __init__(self, sc, model, job_id: int | None = None, **kwargs):
         super().__init__(**kwargs)
         self.sc, self.model, self.job_id = sc, model, job_id
         self._drawn_version = -1
@@ -60,6 +60,11 @@ class DAGExplorer(widgets.VBox):
             widgets.HBox([self.rdd_picker, self.rdd_detail]),
             self.timeline,
         ]
+        self.refresh(force=True)
+
+    def bind(self, job_id: int) -> None:
+        """Show job ``job_id`` (an explorer can be built before its job starts, off its clock)."""
+        self.job_id, self._layout, self._drawn_version = job_id, None, -1
         self.refresh(force=True)
 
     # ---- drawing ----------------------------------------------------------------------------

@@ -4,8 +4,10 @@ While a ``LiveCell`` is active, every job the context starts gets its own DAG ex
 displayed under the running cell the moment the job starts. Three things make it live:
 
 1. a *synchronous* listener feeds each event to the job's model as it is posted (cheap: it
-   only updates counters), and displays a new explorer on ``JobStarted``, on the cell's thread,
-   so the output lands under this cell even when the next cells are already queued;
+   only updates counters), and displays an explorer on ``JobStarted``, on the cell's thread,
+   so the output lands under this cell even when the next cells are already queued. The
+   explorer's widgets are built *before* the job (one spare is kept ready), so a job never
+   waits for widgets to be created;
 2. the context's *wait callback* runs about every 50 ms while the job waits for tasks: it lets
    the kernel handle widget messages (a click on Kill or Cancel) through ``jupyter_ui_poll``,
    and redraws each explorer, at most ten times a second;
@@ -36,6 +38,7 @@ class LiveCell:
     def __init__(self, sc, shell):
         self.sc, self.shell = sc, shell
         self.explorers: dict = {}      # job id -> (model, explorer, display handle)
+        self._spare = None             # (model, explorer) built ahead for the next job
         self._stack = contextlib.ExitStack()
         self._poll = None
 
@@ -45,6 +48,7 @@ class LiveCell:
             self.sc.addSparkListener(bar, synchronous=True)
             self._stack.callback(self.sc.removeSparkListener, bar)
             return self
+        self._make_spare()
         self.sc.addSparkListener(self._on_event, synchronous=True)
         self._stack.callback(self.sc.removeSparkListener, self._on_event)
         self.sc.setWaitCallback(self._while_waiting)
@@ -72,10 +76,12 @@ class LiveCell:
     def _on_event(self, event):
         name = type(event).__name__
         if name == "JobStarted":
-            model = ExplorerModel(job_id=event.job_id)
+            model, explorer = self._spare or self._make_spare()
+            self._spare = None
+            model.job_id = event.job_id
             self._seed_workers(model)
             model(event)
-            explorer = DAGExplorer(self.sc, model, event.job_id)
+            explorer.bind(event.job_id)
             handle = display(explorer, display_id=True)
             self.explorers[event.job_id] = (model, explorer, handle)
             return
@@ -85,6 +91,13 @@ class LiveCell:
                 explorer.job_finished()
                 if handle is not None:
                     handle.update(explorer)   # the stored output keeps the final state
+                if self._spare is None:
+                    self._make_spare()        # between jobs, off any job's clock
+
+    def _make_spare(self):
+        model = ExplorerModel()
+        self._spare = (model, DAGExplorer(self.sc, model))
+        return self._spare
 
     def _seed_workers(self, model):
         """A new job's model starts with the workers the context already has."""
