@@ -16,7 +16,6 @@ program runs on PySpark.
 
 import atexit
 import collections
-import contextlib
 import os
 import pickle
 import re
@@ -26,12 +25,13 @@ import threading
 import time
 import weakref
 
-from . import events, rdds
+from . import events, rdds, sources
 from .accumulators import Accumulator, default_param
 from .broadcast import Broadcast
 from .callsite import user_call_site
 from .conf import SparkConf
 from .errors import IllegalArgumentException
+from .keeper import PoolKeeper
 from .pool import WorkerPool
 from .progress import ConsoleProgressBar
 from .faults import FaultInjector
@@ -114,7 +114,7 @@ class SparkContext:
                                        self._add_accumulator_updates, self.faults)
         for handle in self._pool.workers.values():
             self.listener_bus.post(events.WorkerAdded(handle.worker_id, handle.pid, time.time()))
-        self._keeper = _PoolKeeper(self)
+        self._keeper = PoolKeeper(self)
         self._keeper.start()
         atexit.register(self.stop)
 
@@ -257,10 +257,10 @@ class SparkContext:
             raise IllegalArgumentException(
                 f"requirement failed: Positive number of partitions required (numSlices={num_slices})")
         if isinstance(c, range):
-            return rdds.ParallelCollectionRDD(self, _slice_range(c, num_slices))
+            return rdds.ParallelCollectionRDD(self, sources.slice_range(c, num_slices))
         data = c if isinstance(c, list) else list(c)
         rdd = rdds.ParallelCollectionRDD(self, [])
-        rdd.slices = self._write_slices(rdd.id(), _slice_list(data, num_slices))
+        rdd.slices = self._write_slices(rdd.id(), sources.slice_list(data, num_slices))
         weakref.finalize(rdd, _remove_files, list(rdd.slices))
         return rdd
 
@@ -301,12 +301,12 @@ class SparkContext:
         reads its own range, so the data never passes through the driver.
         """
         min_partitions = minPartitions if minPartitions is not None else self.defaultMinPartitions
-        files = rdds.list_input_files(name)
-        return rdds.TextFileRDD(self, rdds.compute_text_splits(files, min_partitions), use_unicode)
+        files = sources.list_input_files(name)
+        return rdds.TextFileRDD(self, sources.compute_text_splits(files, min_partitions), use_unicode)
 
     def wholeTextFiles(self, path: str, minPartitions=None, use_unicode=True):
         """Read a directory of text files as ``(file URI, content)`` records, one per file."""
-        files = rdds.list_input_files(path)
+        files = sources.list_input_files(path)
         min_partitions = minPartitions if minPartitions is not None else self.defaultMinPartitions
         sizes = [os.path.getsize(f) for f in files]
         max_split = max(1, -(-sum(sizes) // max(min_partitions, 1)))
@@ -420,48 +420,6 @@ def _parse_master(master: str, conf: SparkConf):
     return num_workers, max_failures
 
 
-class _PoolKeeper(threading.Thread):
-    """Between jobs, watches the workers so a death or a hang is handled at once, not at the
-    next job. It steps aside (``job_wanted``) whenever a job wants to run."""
-
-    def __init__(self, ctx):
-        super().__init__(name="minispark-pool-keeper", daemon=True)
-        self.ctx = ctx
-        self.jobs_wanting = 0
-        self.condition = threading.Condition()
-        self.stopping = False
-
-    @contextlib.contextmanager
-    def job_wanted(self):
-        with self.condition:
-            self.jobs_wanting += 1
-        self.ctx._pool.wake()            # end the keeper's wait now
-        try:
-            yield
-        finally:
-            with self.condition:
-                self.jobs_wanting -= 1
-                self.condition.notify_all()
-
-    def run(self):
-        while True:
-            with self.condition:
-                while self.jobs_wanting and not self.stopping:
-                    self.condition.wait()
-            with self.ctx._job_lock:
-                if self.stopping:
-                    return
-                if not self.jobs_wanting:
-                    self.ctx._scheduler.tend_pool(0.5)
-
-    def stop(self):
-        with self.condition:
-            self.stopping = True
-            self.condition.notify_all()
-        self.ctx._pool.wake()
-        self.join(timeout=5)
-
-
 def _scheduler_settings(conf: SparkConf, max_failures: int) -> SchedulerSettings:
     task_timeout = conf.get("spark.minispark.task.timeout")
     return SchedulerSettings(
@@ -508,36 +466,6 @@ def _seconds(value: str) -> float:
     if value.endswith("s"):
         return float(value[:-1])
     return float(value) / 1000   # Spark reads a bare number as milliseconds
-
-
-def _slice_list(data: list, num_slices: int) -> list:
-    """Split like PySpark: records are batched, and the batches are sliced evenly.
-
-    PySpark ships a list in batches of ``min(len // numSlices, 1024)`` records and the JVM
-    cuts the sequence of batches into ``numSlices`` even runs; doing the same gives the same
-    partitions (``glom()`` shows it).
-    """
-    batch_size = max(1, min(len(data) // num_slices, 1024))
-    batches = [data[i:i + batch_size] for i in range(0, len(data), batch_size)]
-    count = len(batches)
-    slices = []
-    for index in range(num_slices):
-        start, end = index * count // num_slices, (index + 1) * count // num_slices
-        slices.append([record for batch in batches[start:end] for record in batch])
-    return slices
-
-
-def _slice_range(values: range, num_slices: int) -> list:
-    """Split a range like PySpark: slice ``i`` starts at ``int(i * size / numSlices)``."""
-    size = len(values)
-    if size == 0:
-        return [range(0)] * num_slices
-    step = values.step
-
-    def start_of(split):
-        return values.start + int(split * size / num_slices) * step
-
-    return [range(start_of(i), start_of(i + 1), step) for i in range(num_slices)]
 
 
 def _action_name() -> str:

@@ -10,7 +10,6 @@ stage over a 1 GB file never holds the file in memory.
 """
 
 import gzip
-import os
 import pickle
 import shlex
 import threading
@@ -344,58 +343,3 @@ class PipeFunction:
 def _chain(iterators):
     for iterator in iterators:
         yield from iterator
-
-
-def list_input_files(path: str) -> list:
-    """Resolve a textFile path (comma list, glob, directory, ``file:`` URI) to sorted files."""
-    import glob
-
-    from .errors import InvalidInputException
-
-    files = []
-    for part in path.split(","):
-        part = part.strip()
-        if part.startswith("file://"):
-            part = part[len("file://"):]
-        elif part.startswith("file:"):
-            part = part[len("file:"):]
-        part = os.path.abspath(os.path.expanduser(part))
-        if glob.has_magic(part):
-            matches = sorted(glob.glob(part))
-            if not matches:
-                raise InvalidInputException(f"Input Pattern file:{part} matches 0 files")
-        elif os.path.exists(part):
-            matches = [part]
-        else:
-            raise InvalidInputException(f"Input path does not exist: file:{part}")
-        for match in matches:
-            if os.path.isdir(match):
-                files.extend(
-                    os.path.join(match, name) for name in sorted(os.listdir(match))
-                    if not name.startswith(("_", ".")) and os.path.isfile(os.path.join(match, name)))
-            else:
-                files.append(match)
-    return files
-
-
-def compute_text_splits(files: list, min_partitions: int, block_size: int = 32 << 20) -> list:
-    """Hadoop's FileInputFormat.getSplits: byte ranges of about ``total / min_partitions``.
-
-    A file is cut into pieces of ``max(1, min(goal, block_size))`` bytes; the last piece may be
-    up to 10% larger instead of leaving a tiny split (Hadoop's SPLIT_SLOP).
-    """
-    sizes = [os.path.getsize(f) for f in files]
-    goal = sum(sizes) // max(min_partitions, 1)
-    split_size = max(1, min(goal, block_size))
-    splits = []
-    for path, size in zip(files, sizes):
-        if path.endswith(".gz") or size == 0:
-            splits.append((path, 0, size))
-            continue
-        remaining = size
-        while remaining / split_size > 1.1:
-            splits.append((path, size - remaining, split_size))
-            remaining -= split_size
-        if remaining:
-            splits.append((path, size - remaining, remaining))
-    return splits
