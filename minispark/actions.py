@@ -88,15 +88,7 @@ class RDDActions:
         >>> sc.parallelize([1, 2, 3, 4, 5]).fold(0, add)
         15
         """
-        def fold_partition(iterator):
-            # op may modify its first argument; a worker runs many tasks of one stage with one
-            # unpickled function, so each partition starts from its own copy of the zero.
-            accumulator = copy.deepcopy(zeroValue)
-            for element in iterator:
-                accumulator = op(accumulator, element)
-            return [accumulator]
-
-        return _reduce(op, self.ctx.runJob(self, fold_partition), zeroValue)
+        return _reduce(op, self.ctx.runJob(self, _PartitionFolder(zeroValue, op)), zeroValue)
 
     def aggregate(self, zeroValue, seqOp, combOp):
         """Aggregate each partition with ``seqOp``, then combine the partials with ``combOp``.
@@ -106,13 +98,8 @@ class RDDActions:
         >>> sc.parallelize([1, 2, 3, 4]).aggregate((0, 0), seq_op, comb_op)
         (10, 4)
         """
-        def aggregate_partition(iterator):
-            accumulator = copy.deepcopy(zeroValue)   # seqOp may modify it (see fold)
-            for element in iterator:
-                accumulator = seqOp(accumulator, element)
-            return [accumulator]
-
-        return _reduce(combOp, self.ctx.runJob(self, aggregate_partition), zeroValue)
+        return _reduce(combOp, self.ctx.runJob(self, _PartitionFolder(zeroValue, seqOp)),
+                       zeroValue)
 
     def treeAggregate(self, zeroValue, seqOp, combOp, depth: int = 2):
         """Aggregate in a multi-level tree: partials are combined on workers, not the driver.
@@ -126,13 +113,7 @@ class RDDActions:
         if self.getNumPartitions() == 0:
             return zeroValue
 
-        def aggregate_partition(iterator):
-            accumulator = copy.deepcopy(zeroValue)   # seqOp may modify it (see fold)
-            for element in iterator:
-                accumulator = seqOp(accumulator, element)
-            yield accumulator
-
-        partial = self.mapPartitions(aggregate_partition)
+        partial = self.mapPartitions(_PartitionFolder(zeroValue, seqOp))
         num_partitions = partial.getNumPartitions()
         scale = max(math.ceil(num_partitions ** (1.0 / depth)), 2)
         # Add a level only while it shrinks the work of the final reduce.
@@ -463,3 +444,20 @@ class RDDActions:
 
         self.mapPartitionsWithIndex(write_partition).count()
         open(os.path.join(directory, "_SUCCESS"), "wb").close()
+
+
+class _PartitionFolder:
+    """``iterator -> [fold of its elements with op, from a copy of zero]`` (fold, aggregate).
+
+    ``op`` may modify its first argument, as PySpark allows; each partition therefore starts
+    from its own copy of the zero value, never from one another partition has changed.
+    """
+
+    def __init__(self, zero, op):
+        self.zero, self.op = zero, op
+
+    def __call__(self, iterator):
+        accumulator = copy.deepcopy(self.zero)
+        for element in iterator:
+            accumulator = self.op(accumulator, element)
+        return [accumulator]
