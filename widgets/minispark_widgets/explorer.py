@@ -50,7 +50,9 @@ class DAGExplorer(widgets.VBox):
         self.rdd_picker = widgets.Dropdown(description="RDD", options=[("(choose an RDD)", None)])
         self.rdd_picker.observe(lambda _: self._show_partitions(), names="value")
         self.rdd_detail = widgets.HTML()
-        self.timeline = widgets.Output()
+        # An Image widget, not an Output: its picture travels as widget state, never as a cell
+        # output that kernels without a front end (nbval) would mistake for the cell's own.
+        self.timeline = widgets.Image(format="png", layout=widgets.Layout(max_width="820px"))
         self.add_class("minispark-explorer")
         self.children = [
             widgets.HBox([self.status, self.cancel_button]),
@@ -109,11 +111,7 @@ class DAGExplorer(widgets.VBox):
             attempt["start"] -= start
             attempt["end"] = (attempt["end"] if attempt["end"] is not None else job.end) - start
         figure = timeline_figure(attempts, title=f"Job {self.job_id}: tasks per worker")
-        self.timeline.clear_output()
-        with self.timeline:
-            from IPython.display import display
-
-            display(figure_as_image(figure))
+        self.timeline.value = figure_as_image(figure).data
 
     def _status_html(self, job) -> str:
         stages = [self.model.stages[s["stage_id"]] for s in job.plan["stages"]
