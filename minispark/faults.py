@@ -65,9 +65,11 @@ class FaultInjector:
 
     def kill_worker(self, worker_id: int) -> None:
         """Kill worker ``worker_id`` with SIGKILL (a real process death)."""
-        self._require_worker(worker_id)
+        handle = self._require_worker(worker_id)
         self._post("kill_worker", worker_id=worker_id, detail="SIGKILL")
         self._pool.kill(worker_id, f"killed by sc.faults.kill_worker({worker_id})", injected=True)
+        # Return once it is dead, so the next job surely sees it lost (not a moment later).
+        handle.process.wait(timeout=5)
 
     def slow_worker(self, worker_id: int, seconds: float) -> None:
         """Make each task on ``worker_id`` take ``seconds`` longer (0 ends it)."""

@@ -121,6 +121,7 @@ class DAGScheduler(Recovery):
 
     # ---- a job from start to end ----------------------------------------------------------
     def run_job(self, rdd, func, partitions, description, group_id=None) -> list:
+        self.tend_pool(0)   # a worker that died just before this job is handled first
         job_id = next(_JOB_IDS)
         final = self.planner.result_stage(rdd, func, partitions, job_id)
         job = JobState(job_id, final, [None] * len(partitions))

@@ -21,7 +21,7 @@ class ExerciseError(AssertionError):
     """An exercise's check failed; the message explains the expected answer."""
 
 
-def exercise(title: str, check, answer, *args, **kwargs) -> bool:
+def exercise(title: str, check, answer, *args, **kwargs) -> None:
     """Run a lesson exercise's check and print the verdict (never raises, unlike coursework).
 
     ``answer`` is what the student's cell produced (``...`` or ``None`` while unanswered);
@@ -29,22 +29,19 @@ def exercise(title: str, check, answer, *args, **kwargs) -> bool:
 
     >>> exercise("Exercise 1", check_result, ..., [1, 2])
     Exercise 1: not answered yet. Replace the ... in the cell above with your answer, run it, then run this cell.
-    False
     >>> exercise("Exercise 1", check_result, sc.parallelize([2, 1]), [1, 2], ordered=False)
     Exercise 1: correct.
-    True
     """
     if answer is None or answer is Ellipsis:
         print(f"{title}: not answered yet. Replace the ... in the cell above with your answer, "
               "run it, then run this cell.")
-        return False
+        return
     try:
         check(answer, *args, **kwargs)
     except ExerciseError as error:
         print(f"{title}: not yet. {error}")
-        return False
+        return
     print(f"{title}: correct.")
-    return True
 
 
 def check_result(rdd_or_value, expected, ordered: bool = True) -> None:
@@ -53,7 +50,7 @@ def check_result(rdd_or_value, expected, ordered: bool = True) -> None:
     if actual is None:
         raise ExerciseError("The answer is None: did the exercise cell assign its result?")
     compare_actual, compare_expected = actual, expected
-    if not ordered:
+    if not ordered and isinstance(actual, (list, tuple)) and isinstance(expected, (list, tuple)):
         compare_actual, compare_expected = _sorted(actual), _sorted(expected)
     if compare_actual != compare_expected:
         hint = "" if ordered else " (order ignored)"

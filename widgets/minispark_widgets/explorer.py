@@ -117,6 +117,8 @@ class DAGExplorer(widgets.VBox):
         stages = [self.model.stages[s["stage_id"]] for s in job.plan["stages"]
                   if s["stage_id"] in self.model.stages]
         done = sum(1 for s in stages if s.state in ("done", "skipped"))
+        if job.job_id < 0:   # %minispark dag: a plan that was never run
+            return f"<b>Plan</b> · {html.escape(job.description)} · {len(stages)} stages"
         colour = {"running": "#4c9be8", "succeeded": "#3aa364", "failed": "#d9534f"}[job.status]
         return (f"<b>Job {job.job_id}</b> · {html.escape(job.description)} · "
                 f"<span style='color:{colour}'><b>{job.status}</b></span> · "

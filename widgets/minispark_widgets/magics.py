@@ -152,9 +152,7 @@ class MiniSparkMagics(Magics):
         if in_kernel(self.shell):
             from .workers import WorkersPanel
 
-            panel = WorkersPanel(sc, recorder)
-            sc.addSparkListener(lambda _: panel.refresh())
-            display(panel)
+            display(WorkersPanel(sc, recorder))   # the workers as they are now
 
     def _stop(self, args):
         sc = self._context()
