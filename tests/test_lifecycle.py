@@ -50,8 +50,13 @@ def test_ctrl_c_during_an_action_cancels_it_and_kills_no_driver(fresh_context):
             os.kill(os.getpid(), signal.SIGINT)   # what Ctrl-C or a kernel interrupt sends
 
     sc.addSparkListener(interrupt_on_first_task, synchronous=True)
-    with pytest.raises(KeyboardInterrupt):
-        sc.parallelize(range(40), 20).map(slow_identity).collect()
+    # A shell starts background jobs with SIGINT ignored; Python's own handler is what we test.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            sc.parallelize(range(40), 20).map(slow_identity).collect()
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert sc.parallelize(range(10), 2).sum() == 45
     assert len(sc._pool.workers) == 2
     busy_pids = old_pids - {h.pid for h in sc._pool.workers.values()}

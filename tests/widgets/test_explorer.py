@@ -147,3 +147,18 @@ def test_refresh_is_throttled_and_skips_unchanged_models(fresh_context):
     assert explorer.dag.value == "sentinel"
     explorer.refresh(force=True)
     assert explorer.dag.value == drawn
+
+
+def test_each_stage_strip_says_what_its_shuffle_moved(fresh_context):
+    from minispark.metrics import StageMetrics
+
+    sc = fresh_context("local[2]")
+    model = attach(sc)
+    with StageMetrics(sc) as metrics:
+        word_count(sc).collect()
+    explorer = DAGExplorer(sc, model, model.last_job.job_id)
+    map_stage, result_stage = explorer.task_strips.value.split("</div>")[:2]
+    written = next(iter(metrics.stages.values())).shuffle_records_written
+    assert f"shuffle write {written} records" in map_stage
+    assert "shuffle read" in result_stage and "shuffle write" not in result_stage
+    assert "shuffle write" in explorer.snapshot_html()

@@ -20,6 +20,7 @@ import html
 import time
 
 import ipywidgets as widgets
+from minispark.metrics import format_bytes
 
 from .layout import layout_plan
 from .render import render_svg
@@ -147,7 +148,8 @@ class DAGExplorer(widgets.VBox):
             rows.append(
                 f"<div class='ms-strip' data-stage-id='{stage.stage_id}' style='margin:2px 0'>"
                 f"<span style='display:inline-block;width:220px;font-size:12px'>Stage "
-                f"{stage.stage_id} · {stage.state}{attempt}</span>{cells}</div>")
+                f"{stage.stage_id} · {stage.state}{attempt}</span>{cells}"
+                f"{_shuffle_html(stage)}</div>")
         return "".join(rows)
 
     def _show_partitions(self) -> None:
@@ -216,6 +218,20 @@ def _task_cell(stage_id, partition, cell) -> str:
             f"title='{html.escape(title, quote=True)}' style='display:inline-block;width:18px;"
             f"height:18px;margin:1px;background:{TASK_COLOURS[cell.state]};border:{border};"
             f"font-size:10px;text-align:center;color:#fff'>{label}</span>")
+
+
+def _shuffle_html(stage) -> str:
+    """What the stage's tasks moved through shuffles so far, as the Spark UI's stage table says."""
+    parts = []
+    if stage.shuffle_bytes_read:
+        parts.append(f"shuffle read {format_bytes(stage.shuffle_bytes_read)}")
+    if stage.shuffle_records_written:
+        parts.append(f"shuffle write {stage.shuffle_records_written:,} records, "
+                     f"{format_bytes(stage.shuffle_bytes_written)}")
+    if not parts:
+        return ""
+    return (f"<span class='ms-shuffle-metrics' style='font-size:12px;margin-left:8px;"
+            f"color:#555'>{' · '.join(parts)}</span>")
 
 
 def _messages_html(messages) -> str:

@@ -48,6 +48,9 @@ class StageView:
     state: str = "pending"
     attempts: int = 0               # submissions so far; >1 means it was resubmitted
     tasks: dict = field(default_factory=dict)   # partition -> TaskCell
+    shuffle_records_written: int = 0   # by successful map tasks, after map-side combine
+    shuffle_bytes_written: int = 0
+    shuffle_bytes_read: int = 0        # by successful reduce tasks
 
 
 @dataclass
@@ -188,11 +191,15 @@ class ExplorerModel:
             worker.state, worker.running = "alive", None
         stage = self.stages.get(e.stage_id)
         cell = stage.tasks.get(e.partition) if stage else None
+        metrics = e.metrics or {}
         if cell is not None and cell.state != "done":
             cell.worker_id, cell.attempt = e.worker_id, e.attempt
             cell.state = {"success": "done", "worker_lost": "lost"}.get(e.status, "failed")
             cell.error = e.error
-        metrics = e.metrics or {}
+            if e.status == "success":   # a task's first success only: the output that is used
+                stage.shuffle_records_written += metrics.get("shuffle_records_written", 0)
+                stage.shuffle_bytes_written += metrics.get("shuffle_bytes_written", 0)
+                stage.shuffle_bytes_read += metrics.get("shuffle_bytes_read", 0)
         for rdd_id, partition in metrics.get("computed", []):
             self._partition(rdd_id, partition).computed += 1
         for rdd_id, partition in metrics.get("cache_stored", []):
