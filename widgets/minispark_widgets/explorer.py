@@ -44,7 +44,10 @@ class DAGExplorer(widgets.VBox):
         self.cancel_button = widgets.Button(description="Cancel job", icon="stop",
                                             button_style="warning", tooltip="Cancel this job")
         self.cancel_button.on_click(lambda _: sc.cancelAllJobs())
-        self.dag = widgets.HTML(layout=widgets.Layout(overflow="auto", max_height="520px"))
+        # The DAG keeps its natural width (up to the cell's) and scrolls inside it; the side
+        # panel wraps below a wide DAG instead of squeezing it.
+        self.dag = widgets.HTML(layout=widgets.Layout(overflow="auto", max_height="520px",
+                                                      max_width="100%", flex="0 1 auto"))
         self.task_strips = widgets.HTML()
         self.workers = WorkersPanel(sc, model)
         self.messages = widgets.HTML()
@@ -58,7 +61,8 @@ class DAGExplorer(widgets.VBox):
         self.children = [
             widgets.HBox([self.status, self.cancel_button]),
             widgets.HBox([self.dag, widgets.VBox([self.workers, self.messages],
-                                                 layout=widgets.Layout(min_width="320px"))]),
+                                                 layout=widgets.Layout(min_width="320px"))],
+                         layout=widgets.Layout(flex_flow="row wrap")),
             self.task_strips,
             widgets.HBox([self.rdd_picker, self.rdd_detail]),
             self.timeline,

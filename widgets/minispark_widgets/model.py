@@ -128,7 +128,10 @@ class ExplorerModel:
                 self.stages[stage["stage_id"]] = StageView(
                     stage["stage_id"], stage["name"], stage["kind"], stage["num_tasks"],
                     tasks={p: TaskCell() for p in range(stage["num_tasks"])})
-        self._say(f"Job {e.job_id} started: {e.description}.")
+        if e.job_id < 0:   # %minispark dag: a plan drawn, never run
+            self._say(e.description[:1].upper() + e.description[1:] + ".")
+        else:
+            self._say(f"Job {e.job_id} started: {e.description}.")
 
     def _on_JobEnded(self, e):
         job = self.jobs.get(e.job_id)
