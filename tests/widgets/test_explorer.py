@@ -162,3 +162,18 @@ def test_each_stage_strip_says_what_its_shuffle_moved(fresh_context):
     assert f"shuffle write {written} records" in map_stage
     assert "shuffle read" in result_stage and "shuffle write" not in result_stage
     assert "shuffle write" in explorer.snapshot_html()
+
+
+def test_the_rdd_picker_never_goes_blank_when_the_explorer_shows_another_job(fresh_context):
+    sc = fresh_context("local[2]")
+    model = attach(sc)
+    word_count(sc).collect()
+    first = model.last_job.job_id
+    explorer = DAGExplorer(sc, model, first)
+    chosen = model.jobs[first].plan["rdds"][0]["rdd_id"]
+    explorer.rdd_picker.value = chosen
+    assert "times computed" in explorer.rdd_detail.value
+    sc.parallelize(range(10), 2).map(lambda x: x + 1).sum()   # RDDs the first job did not have
+    explorer.bind(model.last_job.job_id)
+    assert explorer.rdd_picker.index == 0 and explorer.rdd_picker.value is None
+    assert explorer.rdd_picker.label == "(choose an RDD)"

@@ -89,8 +89,7 @@ class DAGExplorer(widgets.VBox):
                 return
             if self._layout is None:
                 self._layout = layout_plan(job.plan)
-                self.rdd_picker.options = [("(choose an RDD)", None)] + [
-                    (f"[{r['rdd_id']}] {r['op_name']}", r["rdd_id"]) for r in job.plan["rdds"]]
+                self._set_rdd_options(job.plan["rdds"])
             self.status.value = self._status_html(job)
             self.cancel_button.disabled = job.status != "running" or self.sc is None
             svg = self._dag_svg(job)
@@ -155,6 +154,15 @@ class DAGExplorer(widgets.VBox):
                 f"{stage.stage_id} · {stage.state}{attempt}</span>{cells}"
                 f"{_shuffle_html(stage)}</div>")
         return "".join(rows)
+
+    def _set_rdd_options(self, rdds) -> None:
+        chosen = self.rdd_picker.value
+        self.rdd_picker.options = [("(choose an RDD)", None)] + [
+            (f"[{r['rdd_id']}] {r['op_name']}", r["rdd_id"]) for r in rdds]
+        # ipywidgets shows a blank picker (index None) when the old choice is not an option any
+        # more: fall back to the prompt.
+        if chosen not in [r["rdd_id"] for r in rdds]:
+            self.rdd_picker.index = 0
 
     def _show_partitions(self) -> None:
         rdd_id = self.rdd_picker.value
