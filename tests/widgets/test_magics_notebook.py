@@ -80,7 +80,7 @@ def test_start_puts_sc_in_the_namespace_and_refuses_a_second_one(executed):
 
 
 def test_dag_draws_the_plan_without_running_it(executed):
-    assert "DAGExplorer(job -1: 2 stages" in executed[5] or "<svg" in executed[5]
+    assert "DAGExplorer(plan: 2 stages, not run)" in executed[5] or "<svg" in executed[5]
     assert "UsageError: %minispark dag needs an RDD, but '42' is a int." in executed[6]
 
 

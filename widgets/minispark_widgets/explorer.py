@@ -203,7 +203,10 @@ class DAGExplorer(widgets.VBox):
         if job is None:
             return "DAGExplorer(waiting for a job)"
         stages = len(job.plan["stages"])
-        return f"DAGExplorer(job {job.job_id}: {stages} stage{'s' * (stages != 1)}, {job.status})"
+        stages_text = f"{stages} stage{'s' * (stages != 1)}"
+        if job.job_id < 0:   # %minispark dag: a plan that was never run
+            return f"DAGExplorer(plan: {stages_text}, not run)"
+        return f"DAGExplorer(job {job.job_id}: {stages_text}, {job.status})"
 
 
 def figure_as_image(figure):
