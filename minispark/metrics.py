@@ -112,16 +112,17 @@ class StageMetrics:
     def __str__(self) -> str:
         if not self.stages:
             return "No stage ran while these metrics were listening."
-        width = max(len(stage.name) for stage in self.stages.values())
-        lines = [f"{'stage':>5}  {'name':<{width}}  {'tasks':>5}  "
-                 f"{'shuffle write':>26}  {'shuffle read':>12}"]
+        # The name (with its call site, such as "map at In[7]:3") comes last, so the columns of
+        # numbers line up the same way whatever the length of the names: a lesson that prints
+        # this table shows the same text in every run, whatever its cells are numbered.
+        lines = [f"{'stage':>5}  {'tasks':>5}  {'shuffle write':>26}  {'shuffle read':>12}  name"]
         for stage in self.stages.values():
             written = (f"{stage.shuffle_records_written:,} records, "
                        f"{format_bytes(stage.shuffle_bytes_written)}"
                        if stage.shuffle_records_written else "")
             read = format_bytes(stage.shuffle_bytes_read) if stage.shuffle_bytes_read else ""
-            lines.append(f"{stage.stage_id:>5}  {stage.name:<{width}}  {stage.tasks:>5}  "
-                         f"{written:>26}  {read:>12}")
+            lines.append(f"{stage.stage_id:>5}  {stage.tasks:>5}  {written:>26}  {read:>12}  "
+                         f"{stage.name}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:

@@ -53,7 +53,12 @@ def text_of(cell):
 
 
 @pytest.fixture(scope="module")
-def executed(tmp_path_factory):
+def executed(executed_cells):
+    return [text_of(cell) for cell in executed_cells]
+
+
+@pytest.fixture(scope="module")
+def executed_cells(tmp_path_factory):
     logdir = tmp_path_factory.mktemp("eventlog")
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_code_cell(c.replace("{logdir}", str(logdir))) for c in CELLS]
@@ -66,7 +71,7 @@ def executed(tmp_path_factory):
     if "python3" not in specs:
         pytest.skip("no python3 kernelspec for this Python (pip install ipykernel)")
     client.execute()
-    return [text_of(cell) for cell in notebook.cells]
+    return notebook.cells
 
 
 def test_magics_before_start_say_how_to_start(executed):
@@ -87,6 +92,13 @@ def test_dag_draws_the_plan_without_running_it(executed):
 def test_cell_magic_runs_the_cell_with_an_explorer(executed):
     assert "[('a', 50), ('b', 100), ('c', 50)]" in executed[7]
     assert "DAGExplorer(job" in executed[7] and "succeeded)" in executed[7]
+
+
+def test_a_cell_magic_cell_keeps_its_own_number_in_out_and_in_call_sites(executed_cells):
+    cell = executed_cells[7]
+    (result,) = [output for output in cell.outputs if output.output_type == "execute_result"]
+    assert result.execution_count == cell.execution_count
+    assert f"collect at In[{cell.execution_count}]:1" in text_of(cell)
 
 
 def test_fault_magics_and_recovery(executed):

@@ -110,15 +110,17 @@ class MiniSparkMagics(Magics):
         if line.strip():
             raise UsageError("%%minispark takes no arguments; put line magics in the cell.")
         sc = self._context()
-        count = self.shell.execution_count
-        # IPython has already counted this cell; naming the inner run after it keeps call
-        # sites and Out[] prompts at this cell's number.
-        self.shell.execution_count = count - 1
+        # The inner run_cell would file its code under the *next* cell number, so call sites
+        # would say In[n+1]. File it under this cell's number, the one its Out[n] prompt shows
+        # (the prompt is right as it is: it follows the execution count, which stays untouched).
+        compiler, this_cell = self.shell.compile, self.shell.displayhook.prompt_count
+        cache = compiler.cache
+        compiler.cache = lambda code, number=0, raw_code=None: cache(code, this_cell, raw_code)
         try:
             with LiveCell(sc, self.shell):
                 self.shell.run_cell(cell, store_history=False)
         finally:
-            self.shell.execution_count = count
+            del compiler.cache   # back to the class's method
 
     # ---- subcommands ------------------------------------------------------------------------
     def _start(self, args):
