@@ -44,6 +44,7 @@ def test_the_explorer_shows_a_finished_job_as_it_happened(fresh_context):
     strips = explorer.task_strips.value
     assert strips.count("ms-task-done") == 4 + 3        # every task of both stages
     assert explorer.cancel_button.disabled
+    assert explorer.cancel_button.layout.display == "none"     # hidden once the job is over
 
 
 def test_kill_button_kills_the_worker_process_and_the_job_recovers(fresh_context):

@@ -92,6 +92,8 @@ class DAGExplorer(widgets.VBox):
                 self._set_rdd_options(job.plan["rdds"])
             self.status.value = self._status_html(job)
             self.cancel_button.disabled = job.status != "running" or self.sc is None
+            # Only a running job can be cancelled: afterwards the button would only look active.
+            self.cancel_button.layout.display = None if not self.cancel_button.disabled else "none"
             svg = self._dag_svg(job)
             if svg != self.dag.value:   # stage states change rarely: skip resending the same SVG
                 self.dag.value = svg
