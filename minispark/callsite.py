@@ -2,6 +2,11 @@
 
 Spark labels every RDD with its *call site*: the operation and the first line of user code on
 the stack (``map at wordcount.py:12``). We walk up the stack past MiniSpark's own frames.
+
+Some operations build several RDDs: ``distinct()`` is a ``map``, a ``reduceByKey`` and another
+``map``. Spark labels all three with the operation the user called (``distinct at
+wordcount.py:14``; its web UI draws them in one box named ``distinct``, an *operation scope*).
+``user_operation`` finds that operation: the last MiniSpark frame before the user's code.
 """
 
 import os
@@ -28,6 +33,23 @@ def user_call_site() -> str:
             return f"{_short_name(filename)}:{frame.f_lineno}"
         frame = frame.f_back
     return "<unknown>:0"
+
+
+def user_operation():
+    """The name of the MiniSpark function the user's code called (None if it has no public name).
+
+    ``sc.parallelize(data).distinct()`` makes three RDDs; for each, the MiniSpark frame called
+    by the user's line is ``distinct``.
+    """
+    frame, called = sys._getframe(1), None
+    while frame is not None:
+        if not os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
+            break
+        called = frame.f_code.co_name
+        frame = frame.f_back
+    if called is None or not called.isidentifier() or called.startswith("_"):
+        return None   # a lambda, or a private helper such as __add__
+    return called
 
 
 def _short_name(filename: str) -> str:

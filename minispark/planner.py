@@ -43,7 +43,7 @@ class Stage:
 
     @property
     def name(self) -> str:
-        return f"{self.rdd.op_name} at {self.rdd.call_site}"
+        return self.rdd.call_label   # Spark names a stage after its last RDD's call site
 
     @property
     def rdds(self) -> list:
@@ -166,6 +166,7 @@ def describe_plan(final_stage, block_locations=None) -> dict:
         for rdd in members:
             rdds[rdd.id()] = {
                 "rdd_id": rdd.id(), "name": rdd.name(), "op_name": rdd.op_name,
+                "scope": rdd.scope,
                 "class_name": type(rdd).__name__, "call_site": rdd.call_site,
                 "num_partitions": rdd.getNumPartitions(),
                 "storage_level": str(rdd.getStorageLevel()) if rdd.is_cached else None,

@@ -23,7 +23,7 @@ import random
 from itertools import chain
 
 from .actions import RDDActions
-from .callsite import user_call_site
+from .callsite import user_call_site, user_operation
 from .dependencies import OneToOneDependency
 from .errors import SparkException
 from .hashing import portable_hash
@@ -49,6 +49,10 @@ class RDD(PairRDDFunctions, RDDActions):
         self.partitioner = partitioner
         self.op_name = op_name or type(self).__name__   # the transformation that made it
         self.call_site = user_call_site()                # where in user code it was made
+        # The operation the user called, when it made this RDD as one of several
+        # (distinct -> map, reduceByKey, map): Spark's operation scope. None when the same.
+        operation = user_operation()
+        self.scope = operation if operation not in (None, self.op_name) else None
         self._name = None
         self._storage_level = StorageLevel.NONE
         self.is_cached = False
@@ -103,7 +107,13 @@ class RDD(PairRDDFunctions, RDDActions):
 
     def __repr__(self):
         name = f"{self._name} " if self._name else ""
-        return f"{name}{type(self).__name__}[{self._rdd_id}] at {self.op_name} at {self.call_site}"
+        return f"{name}{type(self).__name__}[{self._rdd_id}] at {self.call_label}"
+
+    @property
+    def call_label(self) -> str:
+        """What Spark calls this RDD's call site: ``distinct at In[3]:1``, the operation the
+        user called (not ``map``, one of the steps ``distinct`` is made of) and where."""
+        return f"{self.scope or self.op_name} at {self.call_site}"
 
     def toDebugString(self) -> bytes:
         """A description of this RDD and its lineage, in Spark's format (as bytes, like PySpark).

@@ -183,3 +183,16 @@ def test_a_new_shuffle_on_the_same_input_is_not_skipped(sc, recorder):
     pairs.reduceByKey(lambda a, b: a + b).collect()   # a new RDD: a new shuffle
     assert recorder.of(events.StageSkipped) == []
     assert len(recorder.of(events.StageSubmitted)) == 4
+
+
+def test_rdds_and_stages_are_named_after_the_operation_the_user_called(sc):
+    # distinct() is a map, a reduceByKey and a map; Spark labels all three "distinct at ...".
+    words = sc.parallelize(["a", "b", "a"], 2)
+    different = words.distinct()
+    steps = [different, different.dependencies[0].rdd, different.dependencies[0].rdd.dependencies[0].rdd]
+    assert [rdd.op_name for rdd in steps] == ["map", "reduceByKey", "map"]
+    assert [rdd.scope for rdd in steps] == ["distinct"] * 3
+    assert all(" at distinct at " in repr(rdd) for rdd in steps)
+    assert [stage.name.split(" at ")[0] for stage in plan_stages(different)] == ["distinct"] * 2
+    # An operation called directly has no scope: its name is its own.
+    assert words.map(str.upper).scope is None and words.scope is None

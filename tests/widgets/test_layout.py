@@ -133,7 +133,9 @@ def check_every_rdd_and_stage_is_drawn_where_the_plan_puts_it(plan, layout, engi
     for rdd in plan["rdds"]:
         node = layout.nodes[rdd["rdd_id"]]
         assert rdd["rdd_id"] in stage_rdds[node.stage_id]     # drawn in a stage that computes it
-        assert node.label == rdd["op_name"]
+        # The operation, after the one the user called when it is a step of it (join: union).
+        scope = rdd.get("scope")
+        assert node.label == (f"{scope}: {rdd['op_name']}" if scope else rdd["op_name"])
         assert f"{rdd['class_name']} [{rdd['rdd_id']}]" in node.sublabel
         assert f"{rdd['num_partitions']} partition" in node.sublabel
     for stage in plan["stages"]:

@@ -22,7 +22,7 @@ import time
 import ipywidgets as widgets
 from minispark.metrics import format_bytes
 
-from .layout import layout_plan
+from .layout import layout_plan, rdd_label
 from .render import render_svg
 from .workers import WorkersPanel
 
@@ -160,7 +160,7 @@ class DAGExplorer(widgets.VBox):
     def _set_rdd_options(self, rdds) -> None:
         chosen = self.rdd_picker.value
         self.rdd_picker.options = [("(choose an RDD)", None)] + [
-            (f"[{r['rdd_id']}] {r['op_name']}", r["rdd_id"]) for r in rdds]
+            (f"[{r['rdd_id']}] {rdd_label(r)}", r["rdd_id"]) for r in rdds]
         # ipywidgets shows a blank picker (index None) when the old choice is not an option any
         # more: fall back to the prompt.
         if chosen not in [r["rdd_id"] for r in rdds]:

@@ -203,7 +203,7 @@ class _Dag:
         return f"computes RDD [{final}] {self.label(final)}, drawn in Stage {self.home[final]}"
 
     def label(self, rdd_id) -> str:
-        return self.rdds[rdd_id]["op_name"]
+        return rdd_label(self.rdds[rdd_id])
 
     def sublabel(self, rdd_id) -> str:
         rdd, n = self.rdds[rdd_id], self.rdds[rdd_id]["num_partitions"]
@@ -255,8 +255,15 @@ def _finish(dag, nodes, stages, paths, engine) -> Layout:
     return Layout(width, height, node_boxes, stage_boxes, edges, engine)
 
 
+def rdd_label(rdd) -> str:
+    """An RDD's box label: its operation, after the one the user called when that differs
+    (``distinct: map``, ``join: union``), as Spark's UI draws operation scopes."""
+    scope = rdd.get("scope")
+    return f"{scope}: {rdd['op_name']}" if scope else rdd["op_name"]
+
+
 def _node_detail(rdd) -> str:
-    lines = [f"{rdd['op_name']} at {rdd.get('call_site', '?')}"]
+    lines = [f"{rdd.get('scope') or rdd['op_name']} at {rdd.get('call_site', '?')}"]
     if rdd.get("name"):
         lines.append(f"name: {rdd['name']}")
     if rdd.get("storage_level"):
