@@ -32,6 +32,13 @@ from hypothesis import HealthCheck, settings
 
 from minispark import SparkConf, SparkContext, events
 
+# Coursework (notebooks/coursework/): nbval runs the solutions/ like the lessons. The student
+# versions in assignments/ are not collected: while their exercises are blank, every grading cell
+# raises ExerciseError on purpose (tests/test_coursework.py runs them and checks exactly that).
+# Nor is submissions/, where an instructor may put students' work to grade with
+# `python -m minispark_widgets.grade`.
+collect_ignore_glob = ["notebooks/coursework/assignments/*", "notebooks/coursework/submissions/*"]
+
 settings.register_profile(
     "minispark", deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 settings.load_profile("minispark")

@@ -2,7 +2,10 @@
 
 Coursework notebooks end their exercises with one of these. A failing check raises
 ``ExerciseError`` (an ``AssertionError``) whose message says what was expected, what the
-student's code did, and where to look, instead of a bare ``assert`` traceback.
+student's code did, and where to look, instead of a bare ``assert`` traceback. An answer that is
+still the ``...`` of a blank answer cell fails every check with the same message, "Not answered
+yet", so a blank notebook fails all of its checks: the checks bite. Lessons call the checks
+through ``exercise``, which prints the verdict instead of raising.
 
 >>> rdd = sc.parallelize([3, 1, 2], 2).map(lambda x: x * 10)
 >>> check_result(rdd, [10, 20, 30], ordered=False)
@@ -19,6 +22,18 @@ from .rdd import RDD
 
 class ExerciseError(AssertionError):
     """An exercise's check failed; the message explains the expected answer."""
+
+    def _render_traceback_(self) -> list:
+        """What IPython shows: the explanation only (IPython's hook for custom tracebacks).
+
+        The frames inside the check are the check's business, not the student's; a notebook
+        shows the message alone, in red like any error name. Plain Python shows all of it.
+        """
+        return [f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self}"]
+
+
+NOT_ANSWERED = ("Not answered yet: replace the ... in the answer cell with your code, run that "
+                "cell, then run this one.")
 
 
 def exercise(title: str, check, answer, *args, **kwargs) -> None:
@@ -44,8 +59,24 @@ def exercise(title: str, check, answer, *args, **kwargs) -> None:
     print(f"{title}: correct.")
 
 
+def require_answered(answer) -> None:
+    """Raise ``ExerciseError`` while ``answer`` is still the ``...`` of a blank answer cell.
+
+    Every check calls it first, so a blank exercise says so instead of failing in a way that
+    has nothing to do with the exercise ("Expected an RDD, but got ellipsis").
+
+    >>> check_result(..., [1, 2])
+    Traceback (most recent call last):
+        ...
+    minispark.testing.ExerciseError: Not answered yet: replace the ... in the answer cell with your code, run that cell, then run this one.
+    """
+    if answer is Ellipsis:
+        raise ExerciseError(NOT_ANSWERED)
+
+
 def check_result(rdd_or_value, expected, ordered: bool = True) -> None:
     """The result equals ``expected`` (an RDD is collected first; ``ordered=False`` sorts both)."""
+    require_answered(rdd_or_value)
     actual = rdd_or_value.collect() if isinstance(rdd_or_value, RDD) else rdd_or_value
     if actual is None:
         raise ExerciseError("The answer is None: did the exercise cell assign its result?")
@@ -59,6 +90,7 @@ def check_result(rdd_or_value, expected, ordered: bool = True) -> None:
 
 def check_stage_count(rdd: RDD, expected: int) -> None:
     """An action on ``rdd`` would run exactly ``expected`` stages (nothing is run to find out)."""
+    require_answered(rdd)
     _require_rdd(rdd)
     stages = plan_stages(rdd)
     if len(stages) != expected:
@@ -72,7 +104,9 @@ def check_stage_count(rdd: RDD, expected: int) -> None:
 
 def check_no_shuffle(rdd: RDD, *inputs: RDD) -> None:
     """Computing ``rdd`` from ``inputs`` needs no shuffle (only narrow dependencies between them)."""
-    _require_rdd(rdd)
+    for value in (rdd, *inputs):
+        require_answered(value)
+        _require_rdd(value)
     stops = {r.id() for r in inputs}
     stack, seen = [rdd], set()
     while stack:
@@ -83,8 +117,9 @@ def check_no_shuffle(rdd: RDD, *inputs: RDD) -> None:
         for dependency in current.dependencies:
             if dependency.is_shuffle:
                 raise ExerciseError(
-                    f"Expected no shuffle, but {current.op_name} (RDD {current.id()}) shuffles "
-                    f"{dependency.rdd.op_name} (RDD {dependency.rdd.id()}). Partition both "
+                    f"Expected no shuffle, but {_operation(current)} (RDD {current.id()}) "
+                    f"shuffles {_operation(dependency.rdd)} (RDD {dependency.rdd.id()}). "
+                    "Partition both "
                     "sides with the same partitioner first (partitionBy), then a join or "
                     "reduceByKey on them with the same number of partitions is narrow.")
             stack.append(dependency.rdd)
@@ -95,6 +130,7 @@ def check_computed_once(rdd: RDD, *actions) -> None:
 
     That is what ``cache()`` buys: without it, every action recomputes the RDD from its lineage.
     """
+    require_answered(rdd)
     _require_rdd(rdd)
     counts = {}
 
@@ -121,9 +157,17 @@ def check_computed_once(rdd: RDD, *actions) -> None:
 
 def check_survives_chaos(job, expected, kill_probability: float = 0.2, seed: int = 0,
                          ordered: bool = False) -> None:
-    """``job(sc)`` still returns ``expected`` while chaos kills workers (reproducibly)."""
+    """``job(sc)`` still returns ``expected`` while chaos kills workers (reproducibly).
+
+    A job left as ``def job(sc): return ...`` is not answered yet; one that returns None has
+    forgotten its ``return``.
+    """
     from .context import SparkContext
 
+    require_answered(job)
+    if not callable(job):
+        raise ExerciseError(f"Expected a function job(sc), but got {type(job).__name__}: define "
+                            "it with def and put the function itself (no parentheses) here.")
     sc = SparkContext._active_spark_context
     if sc is None:
         raise ExerciseError("No SparkContext is running: start one first (%minispark start).")
@@ -133,6 +177,10 @@ def check_survives_chaos(job, expected, kill_probability: float = 0.2, seed: int
     finally:
         sc.faults.clear()
     lost = sorted(sc._pool.lost)
+    require_answered(actual)
+    if actual is None:
+        raise ExerciseError("job(sc) returned None: does the function end with a return of its "
+                            "result?")
     try:
         check_result(actual, expected, ordered)
     except ExerciseError as error:
@@ -143,6 +191,11 @@ def check_survives_chaos(job, expected, kill_probability: float = 0.2, seed: int
 def stage_rdd_names(rdd: RDD) -> list:
     """The operations of each stage of ``rdd``'s plan, for printing in lessons."""
     return [[r.op_name for r in reversed(stage_rdds(stage.rdd))] for stage in plan_stages(rdd)]
+
+
+def _operation(rdd) -> str:
+    """``groupByKey`` or, for a step of an operation the user called, ``groupByKey (in join)``."""
+    return f"{rdd.op_name} (in {rdd.scope})" if rdd.scope else rdd.op_name
 
 
 def _require_rdd(value):

@@ -6,7 +6,9 @@
 * :mod:`timeline`: tasks per worker over time, with matplotlib;
 * :mod:`live`: live explorers for the jobs of a ``%%minispark`` cell;
 * :mod:`magics`: ``%minispark start | status | stop | dag | kill | slow | fail | chaos |
-  clear | timeline | replay`` and ``%%minispark``.
+  clear | timeline | replay`` and ``%%minispark``;
+* :mod:`quiz`: self-check questions; :mod:`grade`: grades coursework notebooks
+  (``python -m minispark_widgets.grade``).
 """
 
 __version__ = "0.1.0"
