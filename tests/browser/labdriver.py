@@ -49,12 +49,16 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 START_TIMEOUT = 60      # seconds for the server to answer /api/status (it takes about 2)
 KERNEL_TIMEOUT = 60     # seconds from opening a notebook until its kernel is idle (about 3)
 RUN_TIMEOUT = 120       # seconds for Run All to finish, by default
+STOPPED_FOR = 2.0       # seconds a half-run notebook must stay so before Run All counts as stopped
 STDERR = "application/vnd.jupyter.stderr"   # tracebacks are shown with this type too
 
-# User settings a fresh Lab reads from JUPYTERLAB_SETTINGS_DIR: start the kernel without asking,
-# and no "get notified about Jupyter news?" toast over the bottom-right corner.
+# User settings a fresh Lab reads from JUPYTERLAB_SETTINGS_DIR: start the kernel without asking;
+# keep every cell in the page (by default Lab 4 leaves cells far out of view out of the DOM, and
+# a long notebook would look as if Run All had stopped half-way); and no "get notified about
+# Jupyter news?" toast over the bottom-right corner.
 LAB_SETTINGS = {
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"autoStartDefaultKernel": True},
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings":
+        {"autoStartDefaultKernel": True, "windowingMode": "none"},
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
         {"fetchNews": "false", "checkForUpdates": False},
 }
@@ -242,18 +246,26 @@ _RUN_STATE = """() => {
 
 
 def wait_for_run_all(page, timeout: float = RUN_TIMEOUT) -> None:
-    """Wait until every non-empty code cell has an execution count; fail if Run All stopped."""
+    """Wait until every non-empty code cell has an execution count; fail if Run All stopped.
+
+    Lab may send a cell only once the one before it has answered, so for a moment after each
+    cell no prompt shows ``*``: a run looks stopped only when it stays so for STOPPED_FOR seconds.
+    """
     deadline = time.monotonic() + timeout
-    state = page.evaluate(_RUN_STATE)
-    while state in ("running", "not started"):
-        if time.monotonic() > deadline:
+    stopped_since = None
+    while (state := page.evaluate(_RUN_STATE)) != "done":
+        now = time.monotonic()
+        if state == "stopped":
+            stopped_since = stopped_since or now
+            if now - stopped_since >= STOPPED_FOR:
+                stderr = page.locator(f".jp-OutputArea-output[data-mime-type='{STDERR}']")
+                raise AssertionError("Run All stopped at an exception:\n"
+                                     + "\n".join(stderr.all_inner_texts()))
+        else:
+            stopped_since = None
+        if now > deadline:
             raise TimeoutError(f"Run All was still {state} after {timeout} s")
         page.wait_for_timeout(100)   # polling interval; the condition decides
-        state = page.evaluate(_RUN_STATE)
-    if state == "stopped":
-        stderr = page.locator(f".jp-OutputArea-output[data-mime-type='{STDERR}']")
-        raise AssertionError("Run All stopped at an exception:\n"
-                             + "\n".join(stderr.all_inner_texts()))
 
 
 def kernel_eval(lab: Lab, name: str, expression: str, timeout: float = 30) -> str:
