@@ -24,9 +24,10 @@ you want to measure:
 (4, 3)
 
 ``reduceByKey`` combined ``("a", 1), ("a", 1)`` into ``("a", 2)`` inside the first map task, so
-one record less crossed the shuffle. In Spark you read the same numbers in the web UI
+one record less crossed the shuffle. In Spark you read the same kind of numbers in the web UI
 (Stages tab: *Shuffle Write*, *Shuffle Read*); MiniSpark has no web UI, so it gives them to you
-as an object, and the Jupyter explorer prints them next to each stage.
+as an object, and the Jupyter explorer prints them next to each stage. (PySpark hands records to
+the JVM in pickled batches, so there the record counts are batches; the bytes compare.)
 """
 
 from dataclasses import dataclass

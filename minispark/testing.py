@@ -16,6 +16,8 @@ Traceback (most recent call last):
 minispark.testing.ExerciseError: Expected a plan with 2 stages, but this RDD needs 1 stage: ...
 """
 
+import math
+
 from .planner import plan_stages, stage_rdds
 from .rdd import RDD
 
@@ -74,8 +76,15 @@ def require_answered(answer) -> None:
         raise ExerciseError(NOT_ANSWERED)
 
 
-def check_result(rdd_or_value, expected, ordered: bool = True) -> None:
-    """The result equals ``expected`` (an RDD is collected first; ``ordered=False`` sorts both)."""
+def check_result(rdd_or_value, expected, ordered: bool = True, rel_tol: float = 0.0) -> None:
+    """The result equals ``expected`` (an RDD is collected first; ``ordered=False`` sorts both).
+
+    With ``rel_tol``, floats anywhere in the result (in tuples and lists too) may differ from
+    the expected ones by that fraction: an average computed in another order differs in its
+    last digits.
+
+    >>> check_result(sc.parallelize([("a", 0.1 + 0.2)]), [("a", 0.3)], rel_tol=1e-9)
+    """
     require_answered(rdd_or_value)
     actual = rdd_or_value.collect() if isinstance(rdd_or_value, RDD) else rdd_or_value
     if actual is None:
@@ -83,9 +92,23 @@ def check_result(rdd_or_value, expected, ordered: bool = True) -> None:
     compare_actual, compare_expected = actual, expected
     if not ordered and isinstance(actual, (list, tuple)) and isinstance(expected, (list, tuple)):
         compare_actual, compare_expected = _sorted(actual), _sorted(expected)
-    if compare_actual != compare_expected:
+    if not _equal(compare_actual, compare_expected, rel_tol):
         hint = "" if ordered else " (order ignored)"
+        if rel_tol:
+            hint += f" (numbers within {rel_tol:g} of each other count as equal)"
         raise ExerciseError(f"Expected {_short(expected)}{hint}, but got {_short(actual)}.")
+
+
+def _equal(actual, expected, rel_tol: float) -> bool:
+    if not rel_tol:
+        return actual == expected
+    if isinstance(actual, float) or isinstance(expected, float):
+        return (isinstance(actual, (int, float)) and isinstance(expected, (int, float))
+                and math.isclose(actual, expected, rel_tol=rel_tol))
+    if isinstance(actual, (list, tuple)) and isinstance(expected, (list, tuple)):
+        return (type(actual) is type(expected) and len(actual) == len(expected)
+                and all(_equal(a, e, rel_tol) for a, e in zip(actual, expected)))
+    return actual == expected
 
 
 def check_stage_count(rdd: RDD, expected: int) -> None:
