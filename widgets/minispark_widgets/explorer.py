@@ -46,7 +46,7 @@ class DAGExplorer(widgets.VBox):
         self.cancel_button.on_click(lambda _: sc.cancelAllJobs())
         # The DAG keeps its natural width (up to the cell's) and scrolls inside it; the side
         # panel wraps below a wide DAG instead of squeezing it.
-        self.dag = widgets.HTML(layout=widgets.Layout(overflow="auto", max_height="520px",
+        self.dag = widgets.HTML(layout=widgets.Layout(overflow="auto", max_height="900px",
                                                       max_width="100%", flex="0 1 auto"))
         self.task_strips = widgets.HTML()
         self.workers = WorkersPanel(sc, model)
