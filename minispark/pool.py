@@ -180,7 +180,12 @@ class WorkerPool:
 
     # ---- tasks -----------------------------------------------------------------------------
     def idle_workers(self) -> list:
-        return [h for h in self.workers.values() if h.running is None]
+        """Workers ready for a task. One still starting (importing Python) gets none yet: the
+        task would wait in its socket, and its timeline would show the start-up as task time."""
+        return [h for h in self.workers.values() if h.running is None and h.ready]
+
+    def all_ready(self) -> bool:
+        return all(h.ready for h in self.workers.values())
 
     def launch(self, worker_id: int, task, binary: bytes) -> bool:
         """Send ``task`` to a worker (with its stage binary if that worker lacks it).

@@ -300,7 +300,8 @@ class DAGScheduler(Recovery):
         if self.faults is not None and self.faults.deterministic_placement:
             # Under chaos, tasks run in waves (one per worker slot) so that what a kill destroys
             # never depends on timing: a lost worker's files disappear between waves only.
-            if job.launched:
+            # A wave starts when every slot's worker is ready, so it always fills every slot.
+            if job.launched or not self.pool.all_ready():
                 return
             self.pool.remove_lost_directories()
         for handle in sorted(self.pool.idle_workers(), key=lambda h: h.slot):

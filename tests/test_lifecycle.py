@@ -84,3 +84,20 @@ def test_an_event_log_replays_the_same_events(fresh_context, tmp_path):
     assert all(type(e).__name__ in EVENT_TYPES for e in replayed)
     failed = [e for e in replayed if type(e).__name__ == "TaskEnded" and e.status == "failed"]
     assert failed and "InjectedFault" in failed[0].error
+
+
+def test_a_task_starts_only_on_a_worker_that_has_finished_starting(fresh_context):
+    # A fresh worker spends ~0.1 s importing Python; a task sent before that would wait in its
+    # socket, and the timeline would show the start-up as the task's own time.
+    sc = fresh_context("local[2]")
+    readiness = []
+
+    def note_readiness(event):
+        if type(event).__name__ == "TaskStarted":
+            readiness.append(sc._pool.workers[event.worker_id].ready)
+
+    sc.addSparkListener(note_readiness, synchronous=True)
+    assert sc.parallelize(range(8), 4).map(lambda x: x + 1).sum() == 36
+    sc.faults.kill_worker(0)          # its replacement starts during the next job
+    assert sc.parallelize(range(8), 4).map(lambda x: x + 1).sum() == 36
+    assert readiness and all(readiness)
