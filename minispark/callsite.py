@@ -6,7 +6,7 @@ the stack (``map at wordcount.py:12``). We walk up the stack past MiniSpark's ow
 Some operations build several RDDs: ``distinct()`` is a ``map``, a ``reduceByKey`` and another
 ``map``. Spark labels all three with the operation the user called (``distinct at
 wordcount.py:14``; its web UI draws them in one box named ``distinct``, an *operation scope*).
-``user_operation`` finds that operation: the last MiniSpark frame before the user's code.
+``user_call`` finds that operation: the last MiniSpark frame before the user's code.
 """
 
 import os
@@ -24,32 +24,28 @@ def register_name_formatter(formatter) -> None:
         _name_formatters.append(formatter)
 
 
-def user_call_site() -> str:
-    """Return ``file:line`` of the nearest caller outside the minispark package."""
-    frame = sys._getframe(1)
-    while frame is not None:
-        filename = frame.f_code.co_filename
-        if not os.path.abspath(filename).startswith(_PACKAGE_DIR):
-            return f"{_short_name(filename)}:{frame.f_lineno}"
-        frame = frame.f_back
-    return "<unknown>:0"
+def user_call():
+    """``(operation, "file:line")``: the MiniSpark function the user's code called, and where.
 
-
-def user_operation():
-    """The name of the MiniSpark function the user's code called (None if it has no public name).
-
-    ``sc.parallelize(data).distinct()`` makes three RDDs; for each, the MiniSpark frame called
-    by the user's line is ``distinct``.
+    One walk up the stack, past MiniSpark's own frames: the first frame outside the package is
+    the user's line; the last one inside is the operation it called. ``sc.parallelize(data)
+    .distinct()`` makes three RDDs, and for each the operation is ``distinct``. It is None for
+    a function with no public name (a lambda, a private helper such as ``__add__``).
     """
     frame, called = sys._getframe(1), None
     while frame is not None:
-        if not os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
-            break
+        filename = frame.f_code.co_filename
+        if not os.path.abspath(filename).startswith(_PACKAGE_DIR):
+            public = called is not None and called.isidentifier() and not called.startswith("_")
+            return (called if public else None), f"{_short_name(filename)}:{frame.f_lineno}"
         called = frame.f_code.co_name
         frame = frame.f_back
-    if called is None or not called.isidentifier() or called.startswith("_"):
-        return None   # a lambda, or a private helper such as __add__
-    return called
+    return None, "<unknown>:0"
+
+
+def user_call_site() -> str:
+    """Return ``file:line`` of the nearest caller outside the minispark package."""
+    return user_call()[1]
 
 
 def _short_name(filename: str) -> str:

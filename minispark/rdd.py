@@ -23,7 +23,7 @@ import random
 from itertools import chain
 
 from .actions import RDDActions
-from .callsite import user_call_site, user_operation
+from .callsite import user_call
 from .dependencies import OneToOneDependency
 from .errors import SparkException
 from .hashing import portable_hash
@@ -48,10 +48,9 @@ class RDD(PairRDDFunctions, RDDActions):
         self.dependencies = list(dependencies)
         self.partitioner = partitioner
         self.op_name = op_name or type(self).__name__   # the transformation that made it
-        self.call_site = user_call_site()                # where in user code it was made
+        operation, self.call_site = user_call()          # where in user code it was made
         # The operation the user called, when it made this RDD as one of several
         # (distinct -> map, reduceByKey, map): Spark's operation scope. None when the same.
-        operation = user_operation()
         self.scope = operation if operation not in (None, self.op_name) else None
         self._name = None
         self._storage_level = StorageLevel.NONE

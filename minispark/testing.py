@@ -142,9 +142,8 @@ def check_no_shuffle(rdd: RDD, *inputs: RDD) -> None:
                 raise ExerciseError(
                     f"Expected no shuffle, but {_operation(current)} (RDD {current.id()}) "
                     f"shuffles {_operation(dependency.rdd)} (RDD {dependency.rdd.id()}). "
-                    "Partition both "
-                    "sides with the same partitioner first (partitionBy), then a join or "
-                    "reduceByKey on them with the same number of partitions is narrow.")
+                    "Partition both sides with the same partitioner first (partitionBy), then "
+                    "a join or reduceByKey on them with the same number of partitions is narrow.")
             stack.append(dependency.rdd)
 
 
