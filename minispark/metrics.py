@@ -56,7 +56,8 @@ class StageMetrics:
     """Adds up the task metrics of every stage that runs while it listens.
 
     Use it as a context manager (``with StageMetrics(sc) as metrics: ...``), or call
-    ``start()`` and ``stop()``. ``metrics.stages`` maps stage id to ``StageTotals``; the
+    ``start()`` and ``stop()``; or call it with events yourself (``StageMetrics(None)``, as the
+    Jupyter explorer's model does). ``metrics.stages`` maps stage id to ``StageTotals``; the
     properties add up all stages; ``print(metrics)`` shows a table, one stage a line.
     """
 

@@ -154,7 +154,7 @@ class DAGExplorer(widgets.VBox):
                 f"<div class='ms-strip' data-stage-id='{stage.stage_id}' style='margin:2px 0'>"
                 f"<span style='display:inline-block;width:220px;font-size:12px'>Stage "
                 f"{stage.stage_id} · {stage.state}{attempt}</span>{cells}"
-                f"{_shuffle_html(stage)}</div>")
+                f"{_shuffle_html(self.model.stage_metrics.stages.get(stage.stage_id))}</div>")
         return "".join(rows)
 
     def _set_rdd_options(self, rdds) -> None:
@@ -238,8 +238,11 @@ def _task_cell(stage_id, partition, cell) -> str:
 
 
 def _shuffle_html(stage) -> str:
-    """What the stage's tasks moved through shuffles so far, as the Spark UI's stage table says."""
+    """What the stage's tasks moved through shuffles so far, as the Spark UI's stage table says
+    (``stage``: its ``StageTotals``, None before it ran)."""
     parts = []
+    if stage is None:
+        return ""
     if stage.shuffle_bytes_read:
         parts.append(f"shuffle read {format_bytes(stage.shuffle_bytes_read)}")
     if stage.shuffle_records_written:

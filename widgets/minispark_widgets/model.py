@@ -13,6 +13,7 @@ State (each a plain field, updated under one lock by ``__call__(event)``):
 * ``attempts``: every task attempt with start, end, worker and status (for the timeline);
 * ``partitions``: rdd id -> partition -> PartitionView (times computed, where cached);
 * ``messages``: what happened, in plain words, newest last;
+* ``stage_metrics``: shuffle records and bytes per stage (``minispark.metrics.StageMetrics``);
 * ``version``: bumped by every event, so views redraw only when something changed.
 
 >>> from minispark import events
@@ -26,6 +27,8 @@ State (each a plain field, updated under one lock by ``__call__(event)``):
 import threading
 from collections import deque
 from dataclasses import dataclass, field
+
+from minispark.metrics import StageMetrics
 
 STAGE_STATES = ("pending", "running", "done", "failed", "skipped", "resubmitted")
 
@@ -48,9 +51,6 @@ class StageView:
     state: str = "pending"
     attempts: int = 0               # submissions so far; >1 means it was resubmitted
     tasks: dict = field(default_factory=dict)   # partition -> TaskCell
-    shuffle_records_written: int = 0   # by successful map tasks, after map-side combine
-    shuffle_bytes_written: int = 0
-    shuffle_bytes_read: int = 0        # by successful reduce tasks
 
 
 @dataclass
@@ -96,6 +96,8 @@ class ExplorerModel:
         self.partitions: dict = {}
         self.messages: deque = deque(maxlen=max_messages)
         self._running: dict = {}      # task id -> index in attempts
+        # What each stage's shuffles moved, added up by the engine's own listener.
+        self.stage_metrics = StageMetrics(None)
 
     # ---- reading --------------------------------------------------------------------------
     @property
@@ -118,6 +120,7 @@ class ExplorerModel:
             return
         with self.lock:
             handler(event)
+            self.stage_metrics(event)
             self.version += 1
 
     def _on_JobStarted(self, e):
@@ -199,10 +202,6 @@ class ExplorerModel:
             cell.worker_id, cell.attempt = e.worker_id, e.attempt
             cell.state = {"success": "done", "worker_lost": "lost"}.get(e.status, "failed")
             cell.error = e.error
-            if e.status == "success":   # a task's first success only: the output that is used
-                stage.shuffle_records_written += metrics.get("shuffle_records_written", 0)
-                stage.shuffle_bytes_written += metrics.get("shuffle_bytes_written", 0)
-                stage.shuffle_bytes_read += metrics.get("shuffle_bytes_read", 0)
         for rdd_id, partition in metrics.get("computed", []):
             self._partition(rdd_id, partition).computed += 1
         for rdd_id, partition in metrics.get("cache_stored", []):
