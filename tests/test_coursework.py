@@ -4,9 +4,11 @@ Real kernels run the notebooks of notebooks/coursework/ top to bottom (nbclient,
 the grader do). The student version, with every answer left as ``...``, must fail every
 grading cell with "Not answered yet": a check that passes on a blank answer would grade
 nothing. The solution must pass every one. The grader runs as graders run it, a command in a
-subprocess, on both, on a submission with wrong answers, on one that kills its own kernel, and
-on files that are not submissions at all. After each grading, no kernel and no MiniSpark worker
-it started may still be running, even when the notebook never reached ``%minispark stop``.
+subprocess, on both. Every assignment gets these guarantees (the tests are parametrized over
+``POINTS``); assignment 1 also stands for all of them in the grader's harder cases: a
+submission with wrong answers, one that kills its own kernel, and files that are not
+submissions at all. After each grading, no kernel and no MiniSpark worker it started may still
+be running, even when the notebook never reached ``%minispark stop``.
 """
 
 import copy
@@ -23,8 +25,9 @@ import pytest
 from nbclient import NotebookClient
 
 COURSEWORK = Path(__file__).resolve().parents[1] / "notebooks" / "coursework"
-ASSIGNMENT = COURSEWORK / "assignments" / "assignment-1.ipynb"
-SOLUTION = COURSEWORK / "solutions" / "assignment-1.ipynb"
+# The points of each exercise of each assignment, in order: what the grader must report.
+POINTS = {1: [2, 2, 3, 2, 1], 2: [2, 3, 2, 2, 1]}
+NUMBERS = sorted(POINTS)
 NOT_ANSWERED = "Not answered yet: replace the ... in the answer cell"
 LEFTOVER_TIMEOUT = 15    # seconds for a kernel's workers to exit after the kernel is gone
 
@@ -37,6 +40,25 @@ def execute(path: Path):
     return notebook
 
 
+def assignment(number: int) -> Path:
+    """The student version of assignment ``number``: blank answers, no outputs."""
+    return COURSEWORK / "assignments" / f"assignment-{number}.ipynb"
+
+
+def solution(number: int) -> Path:
+    """The solution of assignment ``number``, with its stored outputs."""
+    return COURSEWORK / "solutions" / f"assignment-{number}.ipynb"
+
+
+# The grader's harder cases (wrong answers, a dying kernel) are written against assignment 1.
+ASSIGNMENT, SOLUTION = assignment(1), solution(1)
+
+
+def name(number: int) -> str:
+    """The test id of assignment ``number``."""
+    return f"assignment-{number}"
+
+
 def checks(notebook) -> list:
     """(exercise, points, cell) for every grading cell, in order."""
     return [(cell.metadata["minispark"]["exercise"], cell.metadata["minispark"]["points"], cell)
@@ -47,28 +69,30 @@ def errors(cell) -> list:
     return [output for output in cell.get("outputs", []) if output.output_type == "error"]
 
 
-@pytest.fixture(scope="module")
-def blank():
-    return execute(ASSIGNMENT)
+@pytest.fixture(scope="module", params=NUMBERS, ids=name)
+def blank(request):
+    return execute(assignment(request.param))
 
 
-@pytest.fixture(scope="module")
-def solved():
-    return execute(SOLUTION)
+@pytest.fixture(scope="module", params=NUMBERS, ids=name)
+def solved(request):
+    return execute(solution(request.param))
 
 
-def test_assignment_and_solution_have_the_same_checks():
-    assignment = nbformat.read(ASSIGNMENT, as_version=4)
-    solution = nbformat.read(SOLUTION, as_version=4)
-    assert [(e, p, c.source) for e, p, c in checks(assignment)] == \
-           [(e, p, c.source) for e, p, c in checks(solution)]
-    assert [e for e, _, _ in checks(assignment)] == [1, 2, 3, 4, 5]
-    code = [cell.source for cell in assignment.cells if cell.cell_type == "code"]
+@pytest.mark.parametrize("number", NUMBERS, ids=name)
+def test_assignment_and_solution_have_the_same_checks(number):
+    handed_out = nbformat.read(assignment(number), as_version=4)
+    answered = nbformat.read(solution(number), as_version=4)
+    assert [(e, p, c.source) for e, p, c in checks(handed_out)] == \
+           [(e, p, c.source) for e, p, c in checks(answered)]
+    assert [(e, p) for e, p, _ in checks(handed_out)] == list(enumerate(POINTS[number], 1))
+    assert sum(POINTS[number]) == 10
+    code = [cell.source for cell in handed_out.cells if cell.cell_type == "code"]
     assert code[0] == "%load_ext minispark\n%minispark start --workers 2"
     assert code[-1] == "%minispark stop"
     # The student version is handed out clean: no outputs to mistake for results.
     assert all(not cell.outputs and cell.execution_count is None
-               for cell in assignment.cells if cell.cell_type == "code")
+               for cell in handed_out.cells if cell.cell_type == "code")
 
 
 def test_every_check_fails_on_the_blank_assignment(blank):
@@ -144,7 +168,8 @@ def messages(grades, notebook=0) -> dict:
     return {r["exercise"]: r["message"] for r in grades["notebooks"][notebook]["exercises"]}
 
 
-def test_grader_gives_the_solution_full_marks(tmp_path):
+@pytest.mark.parametrize("number", NUMBERS, ids=name)
+def test_grader_gives_the_solution_full_marks(number, tmp_path):
     # A python3 kernel installed for another Python (here: one that cannot start) comes first on
     # JUPYTER_PATH; the grader must still run the notebook with this Python, as nbval does.
     other = tmp_path / "jupyter" / "kernels" / "python3"
@@ -152,25 +177,26 @@ def test_grader_gives_the_solution_full_marks(tmp_path):
     (other / "kernel.json").write_text(json.dumps({
         "argv": ["/nonexistent/python3", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "Python 3 (elsewhere)", "language": "python"}))
-    code, out, err, grades = run_grader(SOLUTION, tmp_path=tmp_path,
+    code, out, err, grades = run_grader(solution(number), tmp_path=tmp_path,
                                         environment={"JUPYTER_PATH": str(tmp_path / "jupyter")})
     assert code == 0, out + err
     [result] = grades["notebooks"]
     assert (result["score"], result["points"], result["error"]) == (10, 10, None)
     assert [(r["exercise"], r["score"]) for r in result["exercises"]] == \
-           [(1, 2), (2, 2), (3, 3), (4, 2), (5, 1)]
+           list(enumerate(POINTS[number], 1))
     assert set(messages(grades).values()) == {"correct"}
-    assert out.splitlines()[0] == f"{SOLUTION}: 10/10 points"
-    assert "  Exercise 3  3/3  correct" in out.splitlines()
+    assert out.splitlines() == [f"{solution(number)}: 10/10 points"] + [
+        f"  Exercise {e}  {p}/{p}  correct" for e, p in enumerate(POINTS[number], 1)]
 
 
-def test_grader_gives_the_blank_assignment_nothing(tmp_path):
-    code, out, err, grades = run_grader(ASSIGNMENT, tmp_path=tmp_path)
+@pytest.mark.parametrize("number", NUMBERS, ids=name)
+def test_grader_gives_the_blank_assignment_nothing(number, tmp_path):
+    code, out, err, grades = run_grader(assignment(number), tmp_path=tmp_path)
     assert code == 1, out + err
     assert (grades["notebooks"][0]["score"], grades["notebooks"][0]["points"]) == (0, 10)
     assert all(m.startswith(NOT_ANSWERED) for m in messages(grades).values())
-    assert len(messages(grades)) == 5
-    assert out.splitlines()[0] == f"{ASSIGNMENT}: 0/10 points"
+    assert len(messages(grades)) == len(POINTS[number])
+    assert out.splitlines()[0] == f"{assignment(number)}: 0/10 points"
 
 
 def submission(tmp_path, name, answers: dict, drop_stop=False, pids_to=None) -> Path:

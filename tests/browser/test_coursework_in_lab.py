@@ -1,4 +1,4 @@
-"""A student opens the blank assignment in JupyterLab and runs it all.
+"""A student opens a blank assignment in JupyterLab and runs it all.
 
 Every grading cell must fail with the check's own one-line explanation ("Not answered yet"),
 Run All must carry on past them (the cells are tagged ``raises-exception``), and the last cell
@@ -6,16 +6,21 @@ must stop MiniSpark, so a student who has answered nothing yet still gets the wh
 no stray workers.
 """
 
+from pathlib import PurePosixPath
+
+import pytest
 from labdriver import open_notebook_and_run_all
 
-ASSIGNMENT = "coursework/assignments/assignment-1.ipynb"
+ASSIGNMENTS = ["coursework/assignments/assignment-1.ipynb",
+               "coursework/assignments/assignment-2.ipynb"]
 
 
+@pytest.mark.parametrize("assignment", ASSIGNMENTS, ids=lambda path: PurePosixPath(path).stem)
 def test_run_all_on_the_blank_assignment_shows_every_check_failing_and_reaches_the_end(
-        lessons_lab, page):
+        assignment, lessons_lab, page):
     from playwright.sync_api import expect
 
-    open_notebook_and_run_all(page, lessons_lab, ASSIGNMENT)
+    open_notebook_and_run_all(page, lessons_lab, assignment)
 
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     expect(errors).to_have_count(5)
