@@ -210,11 +210,21 @@ def explain(notebook, cell, checks: list, replies: dict, stopped: str | None) ->
 
 
 def _what_went_wrong(reply: dict) -> str:
-    """'raised NameError: name 'x' is not defined', or 'ran longer than 120 s ...'."""
+    r"""'raised NameError: name 'x' is not defined', or 'ran longer than 120 s ...'.
+
+    A failed job's message ends with the error in the student's own function: keep that line.
+
+    >>> _what_went_wrong({"ename": "TaskFailedError", "evalue": "Job aborted due to stage "
+    ...     "failure: Task 1 failed 4 times:\nTraceback ...\nZeroDivisionError: division by zero"})
+    'raised TaskFailedError: Job aborted due to stage failure: Task 1 failed 4 times: ... ZeroDivisionError: division by zero'
+    """
     if reply["ename"] == TIMED_OUT:
         return reply["evalue"]
-    lines = str(reply["evalue"]).strip().splitlines()
-    return f"raised {reply['ename']}" + (f": {textwrap.shorten(lines[0], 300)}" if lines else "")
+    lines = [line for line in str(reply["evalue"]).strip().splitlines() if line.strip()]
+    if not lines:
+        return f"raised {reply['ename']}"
+    cause = f" ... {textwrap.shorten(lines[-1], 200)}" if len(lines) > 1 else ""
+    return f"raised {reply['ename']}: {textwrap.shorten(lines[0], 300)}{cause}"
 
 
 def grade(path: Path, reference=None, timeout: int = 120, cwd: Path | None = None) -> NotebookGrade:
