@@ -114,6 +114,7 @@ class SparkContext:
                                        self._add_accumulator_updates, self.faults)
         for handle in self._pool.workers.values():
             self.listener_bus.post(events.WorkerAdded(handle.worker_id, handle.pid, time.time()))
+        self._pool.wait_until_ready(self._scheduler.settings.heartbeat_timeout)
         self._keeper = PoolKeeper(self)
         self._keeper.start()
         atexit.register(self.stop)

@@ -93,6 +93,7 @@ class WorkerPool:
         self.workers: dict[int, WorkerHandle] = {}
         self.lost: dict[int, str] = {}            # worker id -> why it was lost
         self._lost_directories: list = []          # directories of lost workers, to delete
+        self._pending: list = []                   # reports seen early, for the next wait()
         self._next_id = 0
         # Writing a byte to the waker ends a wait() early (cancelling a job from another thread).
         self._waker_receive, self._waker_send = socket.socketpair()
@@ -179,13 +180,29 @@ class WorkerPool:
             shutil.rmtree(self._lost_directories.pop(), ignore_errors=True)
 
     # ---- tasks -----------------------------------------------------------------------------
-    def idle_workers(self) -> list:
+    def idle_workers(self, starting_too: bool = False) -> list:
         """Workers ready for a task. One still starting (importing Python) gets none yet: the
-        task would wait in its socket, and its timeline would show the start-up as task time."""
-        return [h for h in self.workers.values() if h.running is None and h.ready]
+        task would wait in its socket, and its timeline would show the start-up as task time.
+        ``starting_too`` counts those as idle too (chaos's fixed waves need every slot)."""
+        return [h for h in self.workers.values()
+                if h.running is None and (h.ready or starting_too)]
 
     def all_ready(self) -> bool:
         return all(h.ready for h in self.workers.values())
+
+    def wait_until_ready(self, timeout: float) -> None:
+        """Block until every worker has started, for at most ``timeout`` seconds.
+
+        A new context calls it, so that its first job finds all its workers ready (and places
+        its first tasks the same way on every run). A death seen meanwhile ends the wait; it is
+        kept for the next ``wait``, which reports it as usual.
+        """
+        deadline = time.monotonic() + timeout
+        while not self.all_ready() and not self._pending:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            self._pending.extend(self.wait(left))
 
     def launch(self, worker_id: int, task, binary: bytes) -> bool:
         """Send ``task`` to a worker (with its stage binary if that worker lacks it).
@@ -211,6 +228,9 @@ class WorkerPool:
 
     def wait(self, timeout: float | None) -> list:
         """Block until a worker has something to say; return ``TaskResult``s and ``WorkerDied``s."""
+        if self._pending:
+            happened, self._pending = self._pending, []
+            return happened
         by_conn = {h.conn: h for h in self.workers.values()}
         happened = []
         for conn in wait(list(by_conn) + [self._waker_receive], timeout):

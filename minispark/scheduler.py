@@ -297,14 +297,16 @@ class DAGScheduler(Recovery):
 
     # ---- launching tasks --------------------------------------------------------------------
     def _launch_tasks(self, job):
-        if self.faults is not None and self.faults.deterministic_placement:
+        waves = self.faults is not None and self.faults.deterministic_placement
+        if waves:
             # Under chaos, tasks run in waves (one per worker slot) so that what a kill destroys
             # never depends on timing: a lost worker's files disappear between waves only.
-            # A wave starts when every slot's worker is ready, so it always fills every slot.
-            if job.launched or not self.pool.all_ready():
+            if job.launched:
                 return
             self.pool.remove_lost_directories()
-        for handle in sorted(self.pool.idle_workers(), key=lambda h: h.slot):
+        # A wave fills every slot at once, a replacement worker still starting included (its
+        # task waits in its socket): when a wave starts must not depend on start-up times.
+        for handle in sorted(self.pool.idle_workers(starting_too=waves), key=lambda h: h.slot):
             queued = self._pick_task(job, handle.worker_id)
             if queued is None:
                 continue
